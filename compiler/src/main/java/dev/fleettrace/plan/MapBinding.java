@@ -1,0 +1,23 @@
+package dev.fleettrace.plan;
+
+import java.util.List;
+
+/**
+ * How the agent reads one bpftrace map out of its kernel map.
+ *
+ * <p>Kernel value layouts by kind (8-byte slots, per CPU where the map is per-CPU):
+ * COUNT/SUM {@code [value]}; MIN/MAX {@code [value, epoch]} (the value is valid for the flush window
+ * named by epoch, see {@link ProgramPlan#epochOffset()}); AVG/STATS {@code [count, total]};
+ * HIST/LHIST {@code [count]} per bucket, the bucket index being the last 8 bytes of the key
+ * ({@code bucketOffset}); VALUE: the integer (8 bytes) or the string bytes, not per-CPU.
+ *
+ * @param keyFields    the key parts, in schema order
+ * @param bucketOffset offset of the bucket index in the kernel key, or -1
+ */
+public record MapBinding(MapSchema schema, int kernelMap, List<KeyField> keyFields, int bucketOffset) {
+
+    public MapBinding {
+        keyFields = List.copyOf(keyFields);
+        if (keyFields.size() != schema.key().size()) throw new IllegalArgumentException("key layout does not match the schema of " + schema.name());
+    }
+}

@@ -1,0 +1,28 @@
+package dev.fleettrace.plan;
+
+import java.util.List;
+
+/**
+ * Everything an agent needs to run one compiled program on its host.
+ *
+ * @param maps      kernel maps, index i at position i
+ * @param probes    programs with their attach points (BEGIN among them)
+ * @param bindings  the bpftrace maps and how to read them
+ * @param events    ring buffer record decoders, by id at position id
+ * @param ringbuf   index of the ring buffer map in {@code maps}, or -1 when no probe emits events
+ */
+public record ProgramPlan(List<KernelMap> maps, List<ProbeProgram> probes, List<MapBinding> bindings, List<EventSpec> events, int ringbuf) {
+
+    public ProgramPlan {
+        maps = List.copyOf(maps);
+        probes = List.copyOf(probes);
+        bindings = List.copyOf(bindings);
+        events = List.copyOf(events);
+        for (int i = 0; i < maps.size(); i++) if (maps.get(i).index() != i) throw new IllegalArgumentException("map " + i + " has index " + maps.get(i).index());
+        for (int i = 0; i < events.size(); i++) if (events.get(i).id() != i) throw new IllegalArgumentException("event " + i + " has id " + events.get(i).id());
+    }
+
+    public List<MapSchema> schemas() {
+        return bindings.stream().map(MapBinding::schema).toList();
+    }
+}
