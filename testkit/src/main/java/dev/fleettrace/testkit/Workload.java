@@ -1,0 +1,58 @@
+package dev.fleettrace.testkit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The deterministic workload ({@code conformance/wl.c}): renames itself to NAME (its comm) and makes
+ * an exact number of syscalls. Built once per checkout with gcc into {@code target/wl} at the root.
+ */
+public final class Workload {
+    private Workload() {}
+
+    /** The repository root: the nearest folder above the working directory holding conformance/wl.c. */
+    public static Path repoRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("conformance/wl.c"))) p = p.getParent();
+        if (p == null) throw new IllegalStateException("conformance/wl.c not found above " + Path.of("").toAbsolutePath());
+        return p;
+    }
+
+    /** Path of the built workload binary, building it when missing or older than its source. */
+    public static synchronized Path binary() {
+        Path root = repoRoot();
+        Path src = root.resolve("conformance/wl.c");
+        Path bin = root.resolve("target/wl");
+        try {
+            if (!Files.exists(bin) || Files.getLastModifiedTime(bin).compareTo(Files.getLastModifiedTime(src)) < 0) {
+                Files.createDirectories(bin.getParent());
+                Process p = new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), src.toString()).inheritIO().start();
+                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("gcc failed to build " + src);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot build the workload: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return bin;
+    }
+
+    /** Runs {@code wl NAME MODE N} to completion. */
+    public static void run(String name, String mode, long n) {
+        List<String> cmd = new ArrayList<>(List.of(binary().toString(), name, mode, Long.toString(n)));
+        try {
+            Process p = new ProcessBuilder(cmd).inheritIO().start();
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("workload failed: " + cmd);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
