@@ -44,7 +44,14 @@ public final class Workload {
 
     /** Runs {@code wl NAME MODE N} to completion. */
     public static void run(String name, String mode, long n) {
-        List<String> cmd = new ArrayList<>(List.of(binary().toString(), name, mode, Long.toString(n)));
+        run(name, mode, n, java.util.Optional.empty());
+    }
+
+    /** Runs {@code wl NAME MODE N} to completion, pinned to {@code cpu} with taskset when given. */
+    public static void run(String name, String mode, long n, java.util.Optional<Integer> cpu) {
+        List<String> cmd = new ArrayList<>();
+        cpu.ifPresent(c -> cmd.addAll(List.of("taskset", "-c", Integer.toString(c))));
+        cmd.addAll(List.of(binary().toString(), name, mode, Long.toString(n)));
         try {
             Process p = new ProcessBuilder(cmd).inheritIO().start();
             if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("workload failed: " + cmd);

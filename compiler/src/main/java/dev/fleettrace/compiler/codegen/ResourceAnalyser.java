@@ -1,0 +1,242 @@
+package dev.fleettrace.compiler.codegen;
+
+import dev.fleettrace.bpf.MapType;
+import dev.fleettrace.compiler.CompileOptions;
+import dev.fleettrace.compiler.ast.Block;
+import dev.fleettrace.compiler.ast.Expr;
+import dev.fleettrace.compiler.ast.Stmt;
+import dev.fleettrace.compiler.diag.CompileException;
+import dev.fleettrace.compiler.diag.Diagnostics;
+import dev.fleettrace.compiler.diag.Span;
+import dev.fleettrace.compiler.sema.MapInfo;
+import dev.fleettrace.compiler.sema.Type;
+import dev.fleettrace.compiler.sema.TypedProgram;
+import dev.fleettrace.plan.AggKind;
+import dev.fleettrace.plan.EventArg;
+import dev.fleettrace.plan.EventSpec;
+import dev.fleettrace.plan.FieldKind;
+import dev.fleettrace.plan.KernelMap;
+import dev.fleettrace.plan.KeyField;
+import dev.fleettrace.plan.MapBinding;
+import dev.fleettrace.plan.MapSchema;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Decides the kernel resources a program needs: one kernel map per bpftrace map that kernel probes
+ * use (per-CPU for aggregations), its key and value layout, the ring buffer, and an id and a record
+ * layout for every event a probe emits.
+ */
+public final class ResourceAnalyser {
+    private ResourceAnalyser() {}
+
+    /** One bpftrace map in the kernel. */
+    public record MapResource(MapInfo info, int kernelIndex, MapType type, List<KeyField> keyFields, int keySize, int bucketOffset, int valueSize) {
+        /** A per-CPU array of one entry: no key, no hashing, no insertion path. */
+        public boolean array() {
+            return type == MapType.PERCPU_ARRAY;
+        }
+    }
+
+    public record Resources(List<KernelMap> kernelMaps, Map<String, MapResource> maps, int ringbuf, List<EventSpec> events,
+                            IdentityHashMap<Expr.Call, EventSpec> eventOf) {
+
+        public List<MapBinding> bindings() {
+            List<MapBinding> out = new ArrayList<>();
+            for (MapResource r : maps.values()) out.add(new MapBinding(schema(r.info()), r.kernelIndex(), r.keyFields(), r.bucketOffset()));
+            return out;
+        }
+    }
+
+    public static Resources analyse(TypedProgram prog, CompileOptions options) throws CompileException {
+        Diagnostics diags = new Diagnostics(prog.source());
+        // Maps the kernel touches, in first-use order.
+        Set<String> kernelMaps = new LinkedHashSet<>();
+        List<Expr.Call> eventCalls = new ArrayList<>();
+        for (TypedProgram.ProbeInfo p : prog.probes()) {
+            if (!p.kernel()) continue;
+            Consumer<Expr> onExpr = e -> {
+                if (e instanceof Expr.MapRef m) kernelMaps.add(m.name());
+                if (e instanceof Expr.Call c && emitsEvent(c)) eventCalls.add(c);
+            };
+            p.probe().predicate().ifPresent(e -> walk(e, onExpr));
+            walk(p.probe().body(), onExpr);
+        }
+
+        List<KernelMap> kmaps = new ArrayList<>();
+        Map<String, MapResource> resources = new LinkedHashMap<>();
+        for (String name : kernelMaps) {
+            MapInfo info = prog.map(name);
+            if (info == null) continue;
+            if (info.kind() == AggKind.VALUE && info.value() instanceof Type.Tuple) {
+                diags.error(info.firstUse(), "maps holding tuples are not supported yet");
+                continue;
+            }
+            List<KeyField> fields = new ArrayList<>();
+            int off = 0;
+            for (Type t : info.keyTypes()) {
+                int size = align8(t.size());
+                fields.add(new KeyField(fieldKind(t), off, t instanceof Type.Str ? t.size() : 8));
+                off += size;
+            }
+            int bucketOffset = -1;
+            if (info.kind().histogram()) {
+                bucketOffset = off;
+                off += 8;
+            }
+            int valueSize = switch (info.kind()) {
+                case COUNT, SUM, HIST, LHIST -> 8;
+                case MIN, MAX, AVG, STATS -> 16;
+                case VALUE -> align8(info.value().size());
+            };
+            // Counters, averages and extremes without a key live in a per-CPU array: the verifier inlines
+            // the lookup, and an untouched slot reads as zero, which is "absent" for these kinds.
+            boolean array = info.scalar() && !info.kind().histogram() && info.kind() != AggKind.SUM && info.kind() != AggKind.VALUE;
+            MapType type = array ? MapType.PERCPU_ARRAY : info.kind() == AggKind.VALUE ? MapType.HASH : MapType.PERCPU_HASH;
+            int keySize = array ? 4 : Math.max(off, 8);
+            int index = kmaps.size();
+            kmaps.add(new KernelMap(index, kernelName(index, name), type, keySize, valueSize, array ? 1 : options.mapMaxEntries(), 0));
+            resources.put(name, new MapResource(info, index, type, fields, keySize, bucketOffset, valueSize));
+        }
+
+        int ringbuf = -1;
+        List<EventSpec> events = new ArrayList<>();
+        IdentityHashMap<Expr.Call, EventSpec> eventOf = new IdentityHashMap<>();
+        if (!eventCalls.isEmpty()) {
+            ringbuf = kmaps.size();
+            kmaps.add(new KernelMap(ringbuf, "ft_events", MapType.RINGBUF, 0, 0, options.ringbufBytes(), 0));
+            for (Expr.Call c : eventCalls) {
+                int id = events.size();
+                EventSpec spec = switch (c.name()) {
+                    case "printf" -> {
+                        List<EventArg> args = new ArrayList<>();
+                        int o = 8;
+                        for (Expr a : c.args().subList(1, c.args().size())) {
+                            Type t = prog.typeOf(a);
+                            int size = t instanceof Type.Str s ? s.size() : 8;
+                            args.add(new EventArg(t instanceof Type.Str ? FieldKind.STRING : signed(t) ? FieldKind.INT : FieldKind.UINT, o, size));
+                            o += align8(size);
+                        }
+                        yield new EventSpec.Printf(id, o, ((Expr.StrLit) c.args().getFirst()).value(), args);
+                    }
+                    case "exit" -> new EventSpec.Exit(id, 8);
+                    default -> throw new IllegalStateException("no event layout for " + c.name());
+                };
+                events.add(spec);
+                eventOf.put(c, spec);
+            }
+        }
+        for (var ev : events) {
+            if (ev.size() > 400) diags.error(Span.NONE, "an event record of " + ev.size() + " bytes does not fit the BPF stack");
+        }
+        diags.throwIfErrors();
+        return new Resources(kmaps, resources, ringbuf, events, eventOf);
+    }
+
+    /** Calls whose effect is a record in the ring buffer, for the agent to forward. */
+    static boolean emitsEvent(Expr.Call c) {
+        return c.name().equals("printf") || c.name().equals("exit");
+    }
+
+    public static MapSchema schema(MapInfo info) {
+        List<FieldKind> key = info.keyTypes().stream().map(ResourceAnalyser::fieldKind).toList();
+        FieldKind value = switch (info.value()) {
+            case Type.Agg a -> a.signed() ? FieldKind.INT : FieldKind.UINT;
+            case Type.Str s -> FieldKind.STRING;
+            case Type.Int i -> i.signed() ? FieldKind.INT : FieldKind.UINT;
+            default -> FieldKind.INT;
+        };
+        return new MapSchema("@" + info.name(), info.kind(), key, value, info.lhistMin(), info.lhistMax(), info.lhistStep());
+    }
+
+    static FieldKind fieldKind(Type t) {
+        return switch (t) {
+            case Type.Str s -> FieldKind.STRING;
+            case Type.Int i -> i.signed() ? FieldKind.INT : FieldKind.UINT;
+            default -> FieldKind.UINT;
+        };
+    }
+
+    private static boolean signed(Type t) {
+        return t instanceof Type.Int i && i.signed();
+    }
+
+    static int align8(int n) {
+        return (n + 7) & ~7;
+    }
+
+    /** Kernel object names: at most 15 characters of [A-Za-z0-9_.]. */
+    static String kernelName(int index, String mapName) {
+        String n = "m" + index + "_" + (mapName.isEmpty() ? "at" : mapName.replaceAll("[^A-Za-z0-9_.]", "_"));
+        return n.length() > 15 ? n.substring(0, 15) : n;
+    }
+
+    // ---- a small tree walk: every expression under a node
+
+    static void walk(Block b, Consumer<Expr> f) {
+        for (Stmt s : b.stmts()) walk(s, f);
+    }
+
+    static void walk(Stmt s, Consumer<Expr> f) {
+        switch (s) {
+            case Stmt.ExprStmt es -> walk(es.expr(), f);
+            case Stmt.AssignMap am -> {
+                walk(am.map(), f);
+                walk(am.value(), f);
+            }
+            case Stmt.AssignVar av -> walk(av.value(), f);
+            case Stmt.If i -> {
+                walk(i.cond(), f);
+                walk(i.then(), f);
+                i.otherwise().ifPresent(o -> walk(o, f));
+            }
+            case Stmt.Unroll u -> walk(u.body(), f);
+            case Stmt.While w -> {
+                walk(w.cond(), f);
+                walk(w.body(), f);
+            }
+            case Stmt.Jump j -> {}
+            case Stmt.Nested n -> walk(n.block(), f);
+        }
+    }
+
+    static void walk(Expr e, Consumer<Expr> f) {
+        f.accept(e);
+        switch (e) {
+            case Expr.MapRef m -> m.keys().forEach(k -> walk(k, f));
+            case Expr.Call c -> c.args().forEach(a -> walk(a, f));
+            case Expr.Binary b -> {
+                walk(b.left(), f);
+                walk(b.right(), f);
+            }
+            case Expr.Unary u -> walk(u.operand(), f);
+            case Expr.IncDec i -> walk(i.target(), f);
+            case Expr.Ternary t -> {
+                walk(t.cond(), f);
+                walk(t.then(), f);
+                walk(t.otherwise(), f);
+            }
+            case Expr.Field fl -> walk(fl.target(), f);
+            case Expr.Index ix -> {
+                walk(ix.target(), f);
+                walk(ix.index(), f);
+            }
+            case Expr.Cast c -> walk(c.operand(), f);
+            case Expr.Tuple t -> t.elements().forEach(x -> walk(x, f));
+            case Expr.Sizeof s -> s.operand().ifPresent(o -> walk(o, f));
+            case Expr.IntLit i -> {}
+            case Expr.StrLit s -> {}
+            case Expr.Builtin b -> {}
+            case Expr.Positional p -> {}
+            case Expr.ParamCount p -> {}
+            case Expr.Var v -> {}
+            case Expr.Offsetof o -> {}
+        }
+    }
+}

@@ -1,0 +1,897 @@
+package dev.fleettrace.compiler.sema;
+
+import dev.fleettrace.compiler.ast.AttachPointSpec;
+import dev.fleettrace.compiler.ast.BinOp;
+import dev.fleettrace.compiler.ast.Block;
+import dev.fleettrace.compiler.ast.Expr;
+import dev.fleettrace.compiler.ast.Probe;
+import dev.fleettrace.compiler.ast.Program;
+import dev.fleettrace.compiler.ast.Stmt;
+import dev.fleettrace.compiler.ast.TypeName;
+import dev.fleettrace.compiler.ast.UnOp;
+import dev.fleettrace.compiler.diag.CompileException;
+import dev.fleettrace.compiler.diag.Diagnostics;
+import dev.fleettrace.compiler.diag.Source;
+import dev.fleettrace.compiler.diag.Span;
+import dev.fleettrace.compiler.facts.KernelFacts;
+import dev.fleettrace.plan.AggKind;
+import dev.fleettrace.plan.PrintfFormat;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Types every expression, fixes every map's kind, key and value types, and checks what bpftrace
+ * checks, with bpftrace's messages. Map types may be fixed by an assignment later in the source than
+ * a read, so the program is walked quietly until the types settle, then once more reporting errors.
+ */
+public final class SemanticAnalyser {
+
+    /**
+     * @param params        positional parameters $1..$N
+     * @param kernelProbes  false on the coordinator: only END and interval blocks are analysed, against
+     *                      the map types the agents reported ({@code knownMaps})
+     * @param factsComplete whether a missing tracepoint is an error (false where the facts are partial)
+     */
+    public record Options(List<String> params, boolean unsafe, boolean kernelProbes, Map<String, MapInfo> knownMaps, boolean factsComplete) {
+        public static Options defaults() {
+            return new Options(List.of(), false, true, Map.of(), true);
+        }
+
+        public Options withParams(List<String> p) {
+            return new Options(p, unsafe, kernelProbes, knownMaps, factsComplete);
+        }
+    }
+
+    /** The string bpftrace's default BPFTRACE_STRLEN gives str() and friends. */
+    public static final int STRLEN = 64;
+    /** {@code host}, fleettrace's builtin: the agent's host name. */
+    public static final int HOST_LEN = 64;
+
+    private static final Set<String> AGGREGATIONS = Set.of("count", "sum", "avg", "min", "max", "stats", "hist", "lhist");
+
+    private final Source source;
+    private final KernelFacts facts;
+    private final Options opts;
+    private final LinkedHashMap<String, MapInfo> maps = new LinkedHashMap<>();
+    private IdentityHashMap<Expr, Type> types = new IdentityHashMap<>();
+    private Diagnostics diags;
+    private boolean report;
+
+    private SemanticAnalyser(Source source, KernelFacts facts, Options opts) {
+        this.source = source;
+        this.facts = facts;
+        this.opts = opts;
+        maps.putAll(opts.knownMaps());
+    }
+
+    public static TypedProgram analyse(Source source, Program ast, KernelFacts facts, Options opts) throws CompileException {
+        return new SemanticAnalyser(source, facts, opts).run(ast);
+    }
+
+    /** The probe's context: its targets and the scratch variables assigned so far. */
+    private record Ctx(List<ProbeTarget> targets, Map<String, Type> vars, Kind kind) {
+        boolean userspace() {
+            return kind == Kind.END || kind == Kind.INTERVAL;
+        }
+    }
+
+    private enum Kind { BEGIN, END, TRACEPOINT, INTERVAL }
+
+    private TypedProgram run(Program ast) throws CompileException {
+        Diagnostics resolveDiags = new Diagnostics(source);
+        List<Probe> probes = new ArrayList<>();
+        List<List<ProbeTarget>> targets = new ArrayList<>();
+        for (Probe p : ast.probes()) {
+            List<ProbeTarget> ts = new ArrayList<>();
+            boolean userspace = p.attachPoints().stream().allMatch(SemanticAnalyser::userspaceSpec);
+            if (!opts.kernelProbes() && !userspace) continue;
+            for (AttachPointSpec ap : p.attachPoints()) ts.addAll(AttachPoints.resolve(ap, facts, resolveDiags, opts.factsComplete()));
+            if (!ts.isEmpty() && ts.stream().map(SemanticAnalyser::kindOf).distinct().count() > 1)
+                resolveDiags.error(p.attachPoints().getFirst().span().to(p.attachPoints().getLast().span()), "a probe's attach points must all be of one kind");
+            probes.add(p);
+            targets.add(ts);
+        }
+        resolveDiags.throwIfErrors();
+
+        // Quiet passes until map types settle, then one pass that reports.
+        for (int pass = 0; pass < 4; pass++) {
+            int before = maps.hashCode();
+            walk(probes, targets, false);
+            if (maps.hashCode() == before && pass > 0) break;
+        }
+        List<TypedProgram.ProbeInfo> infos = walk(probes, targets, true);
+        diags.throwIfErrors();
+        return new TypedProgram(source, ast, infos, new LinkedHashMap<>(maps), types, opts.params(), diags.warnings());
+    }
+
+    static boolean userspaceSpec(AttachPointSpec ap) {
+        String raw = ap.raw();
+        if (raw.equals("END")) return true;
+        int colon = raw.indexOf(':');
+        return colon > 0 && "interval".equals(AttachPoints.canonicalProvider(raw.substring(0, colon)));
+    }
+
+    private static Kind kindOf(ProbeTarget t) {
+        return switch (t) {
+            case ProbeTarget.Begin b -> Kind.BEGIN;
+            case ProbeTarget.End e -> Kind.END;
+            case ProbeTarget.Tracepoint tp -> Kind.TRACEPOINT;
+            case ProbeTarget.Interval i -> Kind.INTERVAL;
+        };
+    }
+
+    private List<TypedProgram.ProbeInfo> walk(List<Probe> probes, List<List<ProbeTarget>> targets, boolean reporting) {
+        report = reporting;
+        diags = new Diagnostics(source);
+        types = new IdentityHashMap<>();
+        List<TypedProgram.ProbeInfo> infos = new ArrayList<>();
+        for (int i = 0; i < probes.size(); i++) {
+            Probe p = probes.get(i);
+            List<ProbeTarget> ts = targets.get(i);
+            Ctx ctx = new Ctx(ts, new LinkedHashMap<>(), ts.isEmpty() ? Kind.TRACEPOINT : kindOf(ts.getFirst()));
+            p.predicate().ifPresent(pred -> {
+                Type t = expr(pred, ctx);
+                if (t != null && !(t instanceof Type.Int)) error(pred.span(), "Invalid type for predicate: " + t);
+            });
+            block(p.body(), ctx, 0);
+            infos.add(new TypedProgram.ProbeInfo(p, ts, ctx.vars()));
+        }
+        return infos;
+    }
+
+    // ---- statements
+
+    private void block(Block b, Ctx ctx, int loopDepth) {
+        for (Stmt s : b.stmts()) stmt(s, ctx, loopDepth);
+    }
+
+    private void stmt(Stmt s, Ctx ctx, int loopDepth) {
+        switch (s) {
+            case Stmt.ExprStmt(Expr e, Span span) -> {
+                if (e instanceof Expr.Call c && AGGREGATIONS.contains(c.name())) {
+                    error(c.span(), c.name() + "() should be directly assigned to a map");
+                    return;
+                }
+                expr(e, ctx);
+            }
+            case Stmt.AssignMap(Expr.MapRef map, Expr value, Span span) -> assignMap(map, value, ctx);
+            case Stmt.AssignVar(Expr.Var var, Expr value, Span span) -> {
+                if (value instanceof Expr.Call c && AGGREGATIONS.contains(c.name())) {
+                    error(c.span(), c.name() + "() should be directly assigned to a map");
+                    return;
+                }
+                Type t = expr(value, ctx);
+                if (t == null) return;
+                if (t instanceof Type.None) {
+                    error(value.span(), "Value of type none cannot be assigned to a variable");
+                    return;
+                }
+                Type prev = ctx.vars().get(var.name());
+                if (prev != null && !compatible(prev, t)) {
+                    error(var.span(), "Type mismatch for $" + var.name() + ": trying to assign value of type '" + t
+                            + "' when variable already contains a value of type '" + prev + "'");
+                    return;
+                }
+                ctx.vars().put(var.name(), prev == null ? normalizeVar(t) : unify(prev, t));
+                types.put(var, ctx.vars().get(var.name()));
+            }
+            case Stmt.If(Expr cond, Block then, Optional<Stmt> otherwise, Span span) -> {
+                Type t = expr(cond, ctx);
+                if (t != null && !(t instanceof Type.Int)) error(cond.span(), "Invalid condition in if(): " + t);
+                block(then, ctx, loopDepth);
+                otherwise.ifPresent(o -> stmt(o, ctx, loopDepth));
+            }
+            case Stmt.Unroll(Expr count, Block body, Span span) -> {
+                long n = literal(count, ctx);
+                if (n > 100) error(count.span(), "unroll maximum value is 100");
+                else if (n < 1) error(count.span(), "unroll minimum value is 1");
+                block(body, ctx, loopDepth);
+            }
+            case Stmt.While(Expr cond, Block body, Span span) -> {
+                Type t = expr(cond, ctx);
+                if (t != null && !(t instanceof Type.Int)) error(cond.span(), "Invalid condition in while(): " + t);
+                block(body, ctx, loopDepth + 1);
+            }
+            case Stmt.Jump(Stmt.JumpKind kind, Span span) -> {
+                if (kind != Stmt.JumpKind.RETURN && loopDepth == 0) error(span, kind.name().toLowerCase() + " used outside of a loop");
+            }
+            case Stmt.Nested(Block b, Span span) -> block(b, ctx, loopDepth);
+        }
+    }
+
+    private void assignMap(Expr.MapRef map, Expr value, Ctx ctx) {
+        List<Type> keyTypes = keyTypes(map, ctx);
+        AggKind kind = AggKind.VALUE;
+        Type valueType;
+        long lmin = 0, lmax = 0, lstep = 0;
+        if (value instanceof Expr.Call c && AGGREGATIONS.contains(c.name())) {
+            kind = AggKind.valueOf(c.name().toUpperCase());
+            boolean signed = true;
+            int want = switch (kind) {
+                case COUNT -> 0;
+                case LHIST -> 4;
+                default -> 1;
+            };
+            if (c.args().size() != want) {
+                error(c.span(), c.name() + "() requires " + (want == 0 ? "no arguments" : want == 1 ? "one argument" : want + " arguments")
+                        + " (" + c.args().size() + " provided)");
+                return;
+            }
+            if (want > 0) {
+                Type arg = expr(c.args().getFirst(), ctx);
+                if (arg == null) return;
+                if (!(arg instanceof Type.Int ai)) {
+                    error(c.args().getFirst().span(), c.name() + "() only supports integer arguments (" + arg + " provided)");
+                    return;
+                }
+                signed = ai.signed();
+            }
+            if (kind == AggKind.LHIST) {
+                lmin = literal(c.args().get(1), ctx);
+                lmax = literal(c.args().get(2), ctx);
+                lstep = literal(c.args().get(3), ctx);
+                if (report) {
+                    if (lmin < 0) error(c.args().get(1).span(), "lhist() min must be non-negative (provided min " + lmin + ")");
+                    else if (lmin > lmax) error(c.span(), "lhist() min must be less than max (provided min " + lmin + " and max " + lmax + ")");
+                    else if (lstep <= 0) error(c.args().get(3).span(), "lhist() step must be >= 1 (" + lstep + " provided)");
+                    else if ((lmax - lmin) / lstep > 1000) error(c.span(), "lhist() too many buckets, must be <= 1000 (would need " + (lmax - lmin) / lstep + ")");
+                }
+            }
+            valueType = new Type.Agg(kind, signed);
+            types.put(value, valueType);
+        } else {
+            Type t = expr(value, ctx);
+            if (t == null) return;
+            if (t instanceof Type.None) {
+                error(value.span(), "Value of type none cannot be assigned to a map");
+                return;
+            }
+            valueType = t instanceof Type.Agg a ? new Type.Int(64, a.signed()) : normalizeVar(t);
+        }
+        if (keyTypes == null) return;
+        MapInfo prev = maps.get(map.name());
+        if (prev == null) {
+            maps.put(map.name(), new MapInfo(map.name(), kind, keyTypes, valueType, lmin, lmax, lstep, map.span()));
+        } else {
+            if (prev.kind() != kind || (kind == AggKind.VALUE && !compatible(prev.value(), valueType))) {
+                error(map.span(), "Type mismatch for " + map.displayName() + ": trying to assign value of type '" + valueType
+                        + "' when map already contains a value of type '" + prev.value());
+                return;
+            }
+            if (kind == AggKind.LHIST && (prev.lhistMin() != lmin || prev.lhistMax() != lmax || prev.lhistStep() != lstep)) {
+                error(value.span(), "Different lhist bounds in a single map unsupported");
+                return;
+            }
+            Type newValue = kind == AggKind.VALUE ? unify(prev.value(), valueType)
+                    : new Type.Agg(kind, ((Type.Agg) prev.value()).signed() && ((Type.Agg) valueType).signed());
+            maps.put(map.name(), new MapInfo(map.name(), kind, unifyKeys(prev.keyTypes(), keyTypes), newValue, lmin, lmax, lstep, prev.firstUse()));
+        }
+        types.put(map, valueType);
+    }
+
+    /** Types a map's key parts and checks them against the map's earlier uses; null on error. */
+    private List<Type> keyTypes(Expr.MapRef map, Ctx ctx) {
+        List<Type> kt = new ArrayList<>();
+        for (Expr k : map.keys()) {
+            Type t = expr(k, ctx);
+            if (t == null) return null;
+            if (t instanceof Type.Tuple tup && map.keys().size() == 1) {
+                kt.addAll(tup.elements().stream().map(SemanticAnalyser::keyPart).toList());
+                continue;
+            }
+            if (!(t instanceof Type.Int || t instanceof Type.Str)) {
+                error(k.span(), "Invalid map key type: " + t);
+                return null;
+            }
+            kt.add(keyPart(t));
+        }
+        MapInfo prev = maps.get(map.name());
+        if (prev != null && !keysCompatible(prev.keyTypes(), kt)) {
+            error(map.span(), "Argument mismatch for " + map.displayName() + ": trying to access with arguments: " + describe(kt)
+                    + " when map expects arguments: " + describe(prev.keyTypes()));
+            return null;
+        }
+        return kt;
+    }
+
+    private static Type keyPart(Type t) {
+        return t instanceof Type.Int i ? new Type.Int(64, i.signed()) : t;
+    }
+
+    private static String describe(List<Type> ts) {
+        return "[" + String.join(", ", ts.stream().map(Type::toString).toList()) + "]";
+    }
+
+    private static boolean keysCompatible(List<Type> a, List<Type> b) {
+        if (a.size() != b.size()) return false;
+        for (int i = 0; i < a.size(); i++) if (!compatible(a.get(i), b.get(i))) return false;
+        return true;
+    }
+
+    private static List<Type> unifyKeys(List<Type> a, List<Type> b) {
+        List<Type> out = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) out.add(unify(a.get(i), b.get(i)));
+        return out;
+    }
+
+    /** Same kind of value: integers with integers, strings with strings (of any size), tuples element-wise. */
+    static boolean compatible(Type a, Type b) {
+        return switch (a) {
+            case Type.Int x -> b instanceof Type.Int;
+            case Type.Str x -> b instanceof Type.Str;
+            case Type.Tuple x -> b instanceof Type.Tuple y && keysCompatible(x.elements(), y.elements());
+            default -> a.equals(b);
+        };
+    }
+
+    /** The type that holds both: the larger string, a signed integer only when both are. */
+    static Type unify(Type a, Type b) {
+        if (a instanceof Type.Str x && b instanceof Type.Str y) return new Type.Str(Math.max(x.size(), y.size()));
+        if (a instanceof Type.Int x && b instanceof Type.Int y) return new Type.Int(64, x.signed() && y.signed());
+        if (a instanceof Type.Tuple x && b instanceof Type.Tuple y) return new Type.Tuple(unifyKeys(x.elements(), y.elements()));
+        return a;
+    }
+
+    /** Scratch variables and map values hold integers as 64 bits. */
+    private static Type normalizeVar(Type t) {
+        return t instanceof Type.Int i ? new Type.Int(64, i.signed()) : t;
+    }
+
+    // ---- expressions
+
+    /** The type of {@code e}, recorded for later passes; null when it cannot be known (yet). */
+    private Type expr(Expr e, Ctx ctx) {
+        Type t = exprType(e, ctx);
+        if (t != null) types.put(e, t);
+        return t;
+    }
+
+    private Type exprType(Expr e, Ctx ctx) {
+        return switch (e) {
+            case Expr.IntLit i -> Type.Int.INT64;
+            case Expr.StrLit s -> new Type.Str(s.value().length() + 1);
+            case Expr.Builtin b -> builtin(b, ctx);
+            case Expr.Positional p -> {
+                String v = param(p.index());
+                yield isNumber(v) ? Type.Int.INT64 : new Type.Str(v.length() + 1);
+            }
+            case Expr.ParamCount pc -> Type.Int.INT64;
+            case Expr.MapRef m -> mapRead(m, ctx);
+            case Expr.Var v -> {
+                Type t = ctx.vars().get(v.name());
+                if (t == null) error(v.span(), "Undefined or undeclared variable: $" + v.name());
+                yield t;
+            }
+            case Expr.Call c -> call(c, ctx);
+            case Expr.Binary b -> binary(b, ctx);
+            case Expr.Unary u -> unary(u, ctx);
+            case Expr.IncDec id -> {
+                Type t = switch (id.target()) {
+                    case Expr.MapRef m -> {
+                        MapInfo info = maps.get(m.name());
+                        keyTypes(m, ctx);
+                        if (info == null) {
+                            // @x++ on a new map defines an integer map.
+                            List<Type> kt = keyTypes(m, ctx);
+                            if (kt != null) maps.put(m.name(), new MapInfo(m.name(), AggKind.VALUE, kt, Type.Int.INT64, 0, 0, 0, m.span()));
+                            yield Type.Int.INT64;
+                        }
+                        yield info.kind() == AggKind.VALUE ? info.value() : null;
+                    }
+                    case Expr.Var v -> {
+                        Type vt = ctx.vars().get(v.name());
+                        if (vt == null) error(v.span(), "Undefined or undeclared variable: $" + v.name());
+                        yield vt;
+                    }
+                    default -> {
+                        error(id.span(), "The " + (id.increment() ? "++" : "--") + " operator must be applied to a map or variable");
+                        yield null;
+                    }
+                };
+                if (t != null && !(t instanceof Type.Int)) {
+                    error(id.span(), "The " + (id.increment() ? "++" : "--") + " operator must be applied to an integer");
+                    yield null;
+                }
+                if (t != null) types.put(id.target(), t);
+                yield t == null ? null : Type.Int.INT64;
+            }
+            case Expr.Ternary t -> {
+                Type c = expr(t.cond(), ctx);
+                Type a = expr(t.then(), ctx);
+                Type b = expr(t.otherwise(), ctx);
+                if (c == null || a == null || b == null) yield null;
+                if (!(c instanceof Type.Int)) {
+                    error(t.cond().span(), "Invalid condition in ternary: " + c);
+                    yield null;
+                }
+                if (!compatible(a, b)) {
+                    error(t.span(), "Ternary operator must return the same type: have '" + a + "' and '" + b + "'");
+                    yield null;
+                }
+                yield unify(normalizeVar(a), normalizeVar(b));
+            }
+            case Expr.Field f -> field(f, ctx);
+            case Expr.Index ix -> index(ix, ctx);
+            case Expr.Cast c -> cast(c, ctx);
+            case Expr.Tuple t -> {
+                List<Type> el = new ArrayList<>();
+                for (Expr x : t.elements()) {
+                    Type xt = expr(x, ctx);
+                    if (xt == null) yield null;
+                    el.add(normalizeVar(xt));
+                }
+                yield new Type.Tuple(el);
+            }
+            case Expr.Sizeof s -> {
+                if (s.operand().isPresent()) {
+                    Type t = expr(s.operand().get(), ctx);
+                    if (t == null) yield null;
+                } else if (intType(s.type().get()) == null) {
+                    error(s.span(), "sizeof(" + s.type().get() + "): struct types need BTF, which is not supported yet");
+                    yield null;
+                }
+                yield Type.Int.UINT64;
+            }
+            case Expr.Offsetof o -> {
+                error(o.span(), "offsetof() needs BTF, which is not supported yet");
+                yield null;
+            }
+        };
+    }
+
+    private Type builtin(Expr.Builtin b, Ctx ctx) {
+        String n = b.name();
+        switch (n) {
+            case "pid", "tid", "uid", "gid", "cpu", "numaid", "cgroup", "nsecs", "elapsed", "jiffies", "cpid", "retval", "curtask" -> {
+                return Type.Int.UINT64;
+            }
+            case "rand" -> {
+                return Type.Int.UINT32;
+            }
+            case "comm" -> {
+                return new Type.Str(16);
+            }
+            case "username" -> {
+                return new Type.Str(STRLEN);
+            }
+            case "probe", "func" -> {
+                return new Type.Str(STRLEN);
+            }
+            case "host" -> {
+                return new Type.Str(HOST_LEN);
+            }
+            case "args" -> {
+                if (ctx.kind() != Kind.TRACEPOINT) {
+                    error(b.span(), "The args builtin can only be used with tracepoint/kfunc/uprobeprobes (" + kindName(ctx) + " used here)");
+                    return null;
+                }
+                if (ctx.targets().isEmpty()) return null;
+                ProbeTarget.Tracepoint tp = (ProbeTarget.Tracepoint) ctx.targets().getFirst();
+                return new Type.Pointer(TracepointTypes.struct(tp.format()), false);
+            }
+            default -> {
+                if (n.matches("arg[0-9]+") || n.matches("sarg[0-9]+")) {
+                    if (ctx.kind() == Kind.TRACEPOINT) {
+                        error(b.span(), "The " + n + " builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes");
+                        return null;
+                    }
+                    return Type.Int.UINT64;
+                }
+                if (Set.of("kstack", "ustack").contains(n)) {
+                    error(b.span(), n + " is not supported yet");
+                    return null;
+                }
+                error(b.span(), "Unknown identifier: '" + n + "'");
+                return null;
+            }
+        }
+    }
+
+    private static String kindName(Ctx ctx) {
+        return switch (ctx.kind()) {
+            case BEGIN, END -> "special";
+            case TRACEPOINT -> "tracepoint";
+            case INTERVAL -> "interval";
+        };
+    }
+
+    private Type mapRead(Expr.MapRef m, Ctx ctx) {
+        MapInfo info = maps.get(m.name());
+        if (info == null) {
+            for (Expr k : m.keys()) expr(k, ctx);
+            error(m.span(), "Undefined map: " + m.displayName());
+            return null;
+        }
+        if (keyTypes(m, ctx) == null) return null;
+        if (!m.keys().isEmpty() == info.scalar()) {
+            error(m.span(), info.scalar() ? "The map " + m.displayName() + " has no key, but one was given"
+                    : "The map " + m.displayName() + " is used without a key, but it has one");
+            return null;
+        }
+        return switch (info.kind()) {
+            case VALUE -> info.value();
+            case HIST, LHIST, STATS -> {
+                error(m.span(), "The map " + m.displayName() + " holds a " + info.kind().function() + "(), which has no single value to read");
+                yield null;
+            }
+            default -> new Type.Int(64, ((Type.Agg) info.value()).signed());
+        };
+    }
+
+    private Type binary(Expr.Binary b, Ctx ctx) {
+        Type l = expr(b.left(), ctx);
+        Type r = expr(b.right(), ctx);
+        if (l == null || r == null) return null;
+        if (l instanceof Type.Int li && r instanceof Type.Int ri) {
+            if (b.op().comparison() || b.op().logical()) return Type.Int.INT64;
+            return new Type.Int(64, li.signed() && ri.signed());
+        }
+        if (l instanceof Type.Str && r instanceof Type.Str && (b.op() == BinOp.EQ || b.op() == BinOp.NE)) return Type.Int.INT64;
+        error(b.span(), "Type mismatch for '" + b.op().symbol + "': comparing '" + l + "' with '" + r + "'");
+        return null;
+    }
+
+    private Type unary(Expr.Unary u, Ctx ctx) {
+        Type t = expr(u.operand(), ctx);
+        if (t == null) return null;
+        return switch (u.op()) {
+            case NEG, BNOT, LNOT -> {
+                if (!(t instanceof Type.Int i)) {
+                    error(u.span(), "The " + u.op().symbol + " operator can not be used on expressions of type '" + t + "'");
+                    yield null;
+                }
+                yield u.op() == UnOp.LNOT ? Type.Int.INT64 : new Type.Int(64, i.signed());
+            }
+            case DEREF -> {
+                if (t instanceof Type.Pointer p && p.pointee() instanceof Type.Int pi) yield pi;
+                if (t instanceof Type.Int) yield Type.Int.UINT64;
+                error(u.span(), "Can not dereference type '" + t + "'");
+                yield null;
+            }
+            case ADDR -> {
+                error(u.span(), "The & operator is not supported yet");
+                yield null;
+            }
+        };
+    }
+
+    private Type field(Expr.Field f, Ctx ctx) {
+        Type t = expr(f.target(), ctx);
+        if (t == null) return null;
+        if (t instanceof Type.Tuple tup && !f.arrow() && f.field().chars().allMatch(Character::isDigit)) {
+            int i = Integer.parseInt(f.field());
+            if (i >= tup.elements().size()) {
+                error(f.span(), "Invalid tuple index: " + i + ". Found " + tup.elements().size() + " elements in tuple.");
+                return null;
+            }
+            return tup.elements().get(i);
+        }
+        Type.Struct s;
+        if (f.arrow()) {
+            if (!(t instanceof Type.Pointer p && p.pointee() instanceof Type.Struct ps)) {
+                error(f.span(), "Can not access field '" + f.field() + "' on expression of type '" + t + "'");
+                return null;
+            }
+            s = ps;
+        } else {
+            if (!(t instanceof Type.Struct ss)) {
+                error(f.span(), "Can not access field '" + f.field() + "' on expression of type '" + t + "'");
+                return null;
+            }
+            s = ss;
+        }
+        Optional<Type.Member> m = s.member(f.field());
+        if (m.isEmpty()) {
+            error(f.span(), "Struct/union of type '" + s + "' does not contain a field named '" + f.field() + "'");
+            return null;
+        }
+        // Every target of the probe must have the field, with the same type.
+        if (f.target() instanceof Expr.Builtin bi && bi.name().equals("args")) {
+            for (ProbeTarget pt : ctx.targets()) {
+                Type.Struct other = TracepointTypes.struct(((ProbeTarget.Tracepoint) pt).format());
+                Optional<Type.Member> om = other.member(f.field());
+                if (om.isEmpty()) {
+                    error(f.span(), "Struct/union of type '" + other + "' does not contain a field named '" + f.field() + "'");
+                    return null;
+                }
+                if (!om.get().type().equals(m.get().type())) {
+                    error(f.span(), "args->" + f.field() + " has different types in " + ctx.targets().getFirst().probeName() + " and " + pt.probeName());
+                    return null;
+                }
+            }
+        }
+        return m.get().type();
+    }
+
+    private Type index(Expr.Index ix, Ctx ctx) {
+        Type t = expr(ix.target(), ctx);
+        Type i = expr(ix.index(), ctx);
+        if (t == null || i == null) return null;
+        if (!(i instanceof Type.Int)) {
+            error(ix.index().span(), "The array index operator [] needs an integer index");
+            return null;
+        }
+        return switch (t) {
+            case Type.Array a -> a.element();
+            case Type.Pointer p when p.pointee() instanceof Type.Int pi -> pi;
+            default -> {
+                error(ix.span(), "The array index operator [] can only be used on arrays and pointers, found " + t);
+                yield null;
+            }
+        };
+    }
+
+    private Type cast(Expr.Cast c, Ctx ctx) {
+        Type t = expr(c.operand(), ctx);
+        if (t == null) return null;
+        Type.Int target = intType(c.type());
+        if (target == null) {
+            error(c.type().span(), "Cannot cast to \"" + c.type() + "\": struct types need BTF, which is not supported yet");
+            return null;
+        }
+        if (!(t instanceof Type.Int || t instanceof Type.Pointer)) {
+            error(c.span(), "Cannot cast from \"" + t + "\" to \"" + c.type() + "\"");
+            return null;
+        }
+        return target;
+    }
+
+    /** {@code (uint8)}, {@code (int64)}; null for anything else. */
+    static Type.Int intType(TypeName tn) {
+        if (tn.pointerDepth() > 0 || tn.arrayLength() >= 0) return null;
+        String n = tn.name();
+        if (n.matches("u?int(8|16|32|64)")) return new Type.Int(Integer.parseInt(n.replaceAll("\\D", "")), !n.startsWith("u"));
+        return switch (n) {
+            case "char", "signed char" -> new Type.Int(8, true);
+            case "unsigned char" -> new Type.Int(8, false);
+            case "short" -> new Type.Int(16, true);
+            case "unsigned short" -> new Type.Int(16, false);
+            case "int", "signed", "signed int" -> new Type.Int(32, true);
+            case "unsigned", "unsigned int" -> new Type.Int(32, false);
+            case "long", "long long", "long int" -> new Type.Int(64, true);
+            case "unsigned long", "unsigned long long" -> new Type.Int(64, false);
+            default -> null;
+        };
+    }
+
+    // ---- calls
+
+    private Type call(Expr.Call c, Ctx ctx) {
+        List<Expr> args = c.args();
+        Span nameSpan = new Span(c.span().start(), c.span().start() + c.name().length());
+        switch (c.name()) {
+            case "count", "sum", "avg", "min", "max", "stats", "hist", "lhist" -> {
+                error(c.span(), c.name() + "() should be directly assigned to a map");
+                return null;
+            }
+            case "printf" -> {
+                if (args.isEmpty()) {
+                    error(c.span(), "printf() requires at least 1 argument (0 provided)");
+                    return null;
+                }
+                return formatted("printf", c, ctx) ? Type.NONE : null;
+            }
+            case "time" -> {
+                if (args.size() > 1) {
+                    error(c.span(), "time() takes up to one argument (" + args.size() + " provided)");
+                    return null;
+                }
+                if (args.size() == 1 && !(args.getFirst() instanceof Expr.StrLit)) {
+                    error(c.span(), "time() expects a string literal (" + describeArg(args.getFirst(), ctx) + " provided)");
+                    return null;
+                }
+                return Type.NONE;
+            }
+            case "exit" -> {
+                if (!args.isEmpty()) {
+                    error(c.span(), "exit() requires no arguments (" + args.size() + " provided)");
+                    return null;
+                }
+                return Type.NONE;
+            }
+            case "print" -> {
+                if (args.isEmpty() || args.size() > 3) {
+                    error(c.span(), "print() requires at least one argument and at most three (" + args.size() + " provided)");
+                    return null;
+                }
+                if (args.getFirst() instanceof Expr.MapRef m && m.keys().isEmpty()) {
+                    if (!maps.containsKey(m.name())) {
+                        error(m.span(), "Undefined map: " + m.displayName());
+                        return null;
+                    }
+                    for (int i = 1; i < args.size(); i++) literal(args.get(i), ctx);
+                    return Type.NONE;
+                }
+                if (args.size() > 1) {
+                    error(c.span(), "Non-map print() only takes 1 argument, " + args.size() + " found");
+                    return null;
+                }
+                return expr(args.getFirst(), ctx) == null ? null : Type.NONE;
+            }
+            case "clear", "zero" -> {
+                if (args.size() != 1) {
+                    error(c.span(), c.name() + "() requires one argument (" + args.size() + " provided)");
+                    return null;
+                }
+                if (!(args.getFirst() instanceof Expr.MapRef m) || !m.keys().isEmpty()) {
+                    error(c.span(), c.name() + "() expects a map to be provided");
+                    return null;
+                }
+                if (!maps.containsKey(m.name())) {
+                    error(m.span(), "Undefined map: " + m.displayName());
+                    return null;
+                }
+                return Type.NONE;
+            }
+            case "delete" -> {
+                if (args.size() != 1) {
+                    error(c.span(), "delete() requires one argument (" + args.size() + " provided)");
+                    return null;
+                }
+                if (!(args.getFirst() instanceof Expr.MapRef m)) {
+                    error(c.span(), "delete() expects a map to be provided");
+                    return null;
+                }
+                MapInfo info = maps.get(m.name());
+                if (info == null) {
+                    error(m.span(), "Undefined map: " + m.displayName());
+                    return null;
+                }
+                if (m.keys().isEmpty() != info.scalar()) {
+                    error(c.span(), "delete() expects a map " + (info.scalar() ? "without" : "with") + " a key");
+                    return null;
+                }
+                return keyTypes(m, ctx) == null ? null : Type.NONE;
+            }
+            case "str" -> {
+                if (args.isEmpty() || args.size() > 2) {
+                    error(c.span(), "str() requires at least 1 argument and at most 2 (" + args.size() + " provided)");
+                    return null;
+                }
+                Type t = expr(args.getFirst(), ctx);
+                if (t == null) return null;
+                if (t instanceof Type.Str s) return s;
+                if (!(t instanceof Type.Int || t instanceof Type.Pointer)) {
+                    error(c.span(), "str() expects an integer or a pointer type as first argument (" + t + " provided)");
+                    return null;
+                }
+                int size = STRLEN;
+                if (args.size() == 2) {
+                    Type lt = expr(args.get(1), ctx);
+                    if (lt == null) return null;
+                    if (!(lt instanceof Type.Int)) {
+                        error(args.get(1).span(), "str() expects an integer as second argument (" + lt + " provided)");
+                        return null;
+                    }
+                    if (args.get(1) instanceof Expr.IntLit(long v, Span s)) size = (int) Math.max(1, Math.min(STRLEN, v + 1));
+                }
+                return new Type.Str(size);
+            }
+            case "strncmp" -> {
+                if (args.size() != 3) {
+                    error(c.span(), "strncmp() requires 3 arguments (" + args.size() + " provided)");
+                    return null;
+                }
+                Type a = expr(args.get(0), ctx), b = expr(args.get(1), ctx);
+                if (a == null || b == null) return null;
+                if (!(a instanceof Type.Str) || !(b instanceof Type.Str)) {
+                    error(c.span(), "strncmp() expects strings as its first two arguments");
+                    return null;
+                }
+                literal(args.get(2), ctx);
+                return Type.Int.UINT64;
+            }
+            case "system", "cat" -> {
+                if (c.name().equals("system") && !opts.unsafe()) {
+                    error(c.span(), "system() is an unsafe function being used in safe mode");
+                    return null;
+                }
+                error(c.span(), c.name() + "() is not supported yet");
+                return null;
+            }
+            case "signal", "override" -> {
+                if (!opts.unsafe()) {
+                    error(c.span(), c.name() + "() is an unsafe function being used in safe mode");
+                    return null;
+                }
+                error(c.span(), c.name() + "() is not supported yet");
+                return null;
+            }
+            case "join", "ksym", "usym", "kaddr", "uaddr", "ntop", "cgroupid", "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
+                 "kstack", "ustack", "sizeof", "offsetof", "unwatch", "skboutput", "debugf", "strcontains", "pton", "percpu_kaddr", "len" -> {
+                error(c.span(), c.name() + "() is not supported yet");
+                return null;
+            }
+            default -> {
+                error(nameSpan, "Unknown function: " + c.name());
+                return null;
+            }
+        }
+    }
+
+    /** printf-style format and arguments: the format must be a literal and the arguments must fit it. */
+    private boolean formatted(String function, Expr.Call c, Ctx ctx) {
+        Expr fmt = c.args().getFirst();
+        if (!(fmt instanceof Expr.StrLit lit)) {
+            error(c.span(), function + "() expects a string literal (" + describeArg(fmt, ctx) + " provided)");
+            return false;
+        }
+        List<PrintfFormat.ArgType> argTypes = new ArrayList<>();
+        boolean known = true;
+        for (Expr a : c.args().subList(1, c.args().size())) {
+            Type t = expr(a, ctx);
+            if (t == null) {
+                known = false;
+                continue;
+            }
+            argTypes.add(switch (t) {
+                case Type.Str s -> PrintfFormat.ArgType.STRING;
+                case Type.Int i -> PrintfFormat.ArgType.INTEGER;
+                case Type.Pointer p -> PrintfFormat.ArgType.INTEGER;
+                default -> {
+                    error(a.span(), function + "() can not print a value of type " + t);
+                    known = false;
+                    yield PrintfFormat.ArgType.INTEGER;
+                }
+            });
+        }
+        if (!known) return false;
+        String problem = PrintfFormat.parse(lit.value()).check(function, argTypes);
+        if (problem != null) {
+            error(c.span(), problem);
+            return false;
+        }
+        return true;
+    }
+
+    private String describeArg(Expr e, Ctx ctx) {
+        Type t = expr(e, ctx);
+        if (t instanceof Type.Int) return "integer";
+        return t == null ? "none" : t.toString();
+    }
+
+    /** An integer that must be known when compiling: a literal, possibly negated, or a numeric positional parameter. */
+    private long literal(Expr e, Ctx ctx) {
+        switch (e) {
+            case Expr.IntLit(long v, Span s) -> {
+                types.put(e, Type.Int.INT64);
+                return v;
+            }
+            case Expr.Positional p when isNumber(param(p.index())) -> {
+                types.put(e, Type.Int.INT64);
+                return parseNumber(param(p.index()));
+            }
+            default -> {
+                error(e.span(), "expected an integer literal");
+                return 0;
+            }
+        }
+    }
+
+    // ---- positional parameters
+
+    private String param(int index) {
+        return index >= 1 && index <= opts.params().size() ? opts.params().get(index - 1) : "";
+    }
+
+    public static boolean isNumber(String s) {
+        return s.matches("-?(0x[0-9a-fA-F]+|[0-9]+)");
+    }
+
+    public static long parseNumber(String s) {
+        boolean neg = s.startsWith("-");
+        String d = neg ? s.substring(1) : s;
+        long v = d.startsWith("0x") ? Long.parseUnsignedLong(d.substring(2), 16) : Long.parseUnsignedLong(d);
+        return neg ? -v : v;
+    }
+
+    private void error(Span span, String message) {
+        if (report) diags.error(span, message);
+    }
+
+}

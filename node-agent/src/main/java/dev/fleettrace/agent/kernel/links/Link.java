@@ -1,0 +1,9 @@
+package dev.fleettrace.agent.kernel.links;
+
+/** A program attached somewhere; closing detaches it. */
+public sealed interface Link extends AutoCloseable permits PerfEventLink {
+
+    /** Detaches; idempotent. */
+    @Override
+    void close();
+}
