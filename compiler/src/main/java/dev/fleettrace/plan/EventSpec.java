@@ -13,13 +13,16 @@ public sealed interface EventSpec {
     /** Size of the record in the ring buffer, id included. */
     int size();
 
+    /** Emitted by BEGIN: every agent runs BEGIN, but its output is printed once for the fleet. */
+    boolean begin();
+
     /** {@code printf(format, args...)}; the agent formats it and ships the text. */
-    record Printf(int id, int size, String format, List<EventArg> args) implements EventSpec {
+    record Printf(int id, int size, String format, List<EventArg> args, boolean begin) implements EventSpec {
         public Printf {
             args = List.copyOf(args);
         }
     }
 
     /** {@code exit()}: the job ends fleet-wide. */
-    record Exit(int id, int size) implements EventSpec {}
+    record Exit(int id, int size, boolean begin) implements EventSpec {}
 }

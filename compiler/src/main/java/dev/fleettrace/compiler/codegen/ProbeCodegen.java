@@ -349,7 +349,11 @@ final class ProbeCodegen {
 
     // ---- histogram buckets (bpftrace's rules)
 
-    /** hist(): 0 for negative values, 1 for zero, 2 + floor(log2(v)) otherwise. */
+    /**
+     * hist(): 0 for negative values, 1 for zero, 2 + floor(log2(v)) otherwise, with bpftrace 0.17's
+     * saturation: its log2 tests shifts of 16, 8, 4, 2 and 1 only, so every v >= 2^31 lands in
+     * index 33, printed [2G, 4G).
+     */
     private Val log2Bucket(Val x) {
         Reg v = Reg.R1, l = Reg.R2, t = Reg.R3;
         a.mov(v, load(x, Reg.R1));
@@ -361,7 +365,7 @@ final class ProbeCodegen {
         a.jump(v, JmpOp.JEQ, 0, done);
         a.bind(nonneg);
         a.mov(l, Src.imm(2));
-        for (int s : new int[] {32, 16, 8, 4, 2, 1}) {
+        for (int s : new int[] {16, 8, 4, 2, 1}) {
             Label skip = a.newLabel("skip");
             a.mov(t, v).alu(AluOp.RSH, t, s).jump(t, JmpOp.JEQ, 0, skip).mov(v, t).add(l, s).bind(skip);
         }

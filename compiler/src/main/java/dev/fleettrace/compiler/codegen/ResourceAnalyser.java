@@ -59,11 +59,16 @@ public final class ResourceAnalyser {
         // Maps the kernel touches, in first-use order.
         Set<String> kernelMaps = new LinkedHashSet<>();
         List<Expr.Call> eventCalls = new ArrayList<>();
+        Set<Expr.Call> fromBegin = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (TypedProgram.ProbeInfo p : prog.probes()) {
             if (!p.kernel()) continue;
+            boolean begin = p.targets().stream().anyMatch(t -> t instanceof dev.fleettrace.compiler.sema.ProbeTarget.Begin);
             Consumer<Expr> onExpr = e -> {
                 if (e instanceof Expr.MapRef m) kernelMaps.add(m.name());
-                if (e instanceof Expr.Call c && emitsEvent(c)) eventCalls.add(c);
+                if (e instanceof Expr.Call c && emitsEvent(c)) {
+                    eventCalls.add(c);
+                    if (begin) fromBegin.add(c);
+                }
             };
             p.probe().predicate().ifPresent(e -> walk(e, onExpr));
             walk(p.probe().body(), onExpr);
@@ -123,9 +128,9 @@ public final class ResourceAnalyser {
                             args.add(new EventArg(t instanceof Type.Str ? FieldKind.STRING : signed(t) ? FieldKind.INT : FieldKind.UINT, o, size));
                             o += align8(size);
                         }
-                        yield new EventSpec.Printf(id, o, ((Expr.StrLit) c.args().getFirst()).value(), args);
+                        yield new EventSpec.Printf(id, o, ((Expr.StrLit) c.args().getFirst()).value(), args, fromBegin.contains(c));
                     }
-                    case "exit" -> new EventSpec.Exit(id, 8);
+                    case "exit" -> new EventSpec.Exit(id, 8, fromBegin.contains(c));
                     default -> throw new IllegalStateException("no event layout for " + c.name());
                 };
                 events.add(spec);

@@ -113,6 +113,17 @@ class CompiledProgramKernelTest {
     }
 
     @Test
+    void histSaturatesAsBpftraceDoes() throws Exception {
+        // bpftrace 0.17 puts 2^31, 2^32 and 5e9 all in [2G, 4G) (index 33), negatives in index 0, zero in 1.
+        var r = run("tracepoint:syscalls:sys_enter_getppid /comm == \"bpfwl\"/ { @h[1] = hist(2147483648); @h[2] = hist(4294967296); "
+                + "@h[3] = hist(5000000000); @h[4] = hist(-1); @h[5] = hist(0); @h[6] = hist(1023); }", "getppid", 3);
+        Map<String, List<Long>> got = new TreeMap<>();
+        r.get("@h").forEach((k, v) -> got.put(k, boxed(v)));
+        assertEquals(Map.of("1", List.of(33L, 3L), "2", List.of(33L, 3L), "3", List.of(33L, 3L), "4", List.of(0L, 3L),
+                "5", List.of(1L, 3L), "6", List.of(11L, 3L)), got);
+    }
+
+    @Test
     void lhistOfOffsets() throws Exception {
         var r = run("tracepoint:syscalls:sys_enter_lseek /comm == \"bpfwl\"/ { @off = lhist(args->offset, 0, 100000, 10000); }", "lseek", 2000);
         long[] sparse = r.get("@off").get("");

@@ -1,0 +1,72 @@
+package dev.fleettrace.coordinator.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The syscalls {@code conformance/wl.c} makes after it renamed itself, as tracepoint events, computed
+ * from its formulas (so fixtures are reproduced from the workload, not from the recorded numbers).
+ * glibc's open() is an openat(AT_FDCWD, ...): lseek mode opens /dev/null first, read mode /dev/zero.
+ */
+public final class Workload {
+    private Workload() {}
+
+    public sealed interface Event {}
+
+    public record Getppid() implements Event {}
+
+    public record Lseek(long offset, long whence) implements Event {}
+
+    /**
+     * @param dfd AT_FDCWD (-100) as bpftrace 0.17 reads the 8-byte tracepoint field: 4294967196
+     *            (recorded: hist(args->dfd) prints [2G, 4G))
+     */
+    public record Openat(String filename, long dfd) implements Event {}
+
+    public record Read(long count) implements Event {}
+
+    public static final long AT_FDCWD_FIELD = 0xffffff9cL;
+
+    public static List<Event> run(String mode, int n) {
+        List<Event> out = new ArrayList<>();
+        switch (mode) {
+            case "getppid" -> getppid(out, n);
+            case "lseek" -> lseek(out, n);
+            case "openat" -> openat(out, n);
+            case "read" -> read(out, n);
+            case "mixed" -> {
+                getppid(out, n);
+                lseek(out, n);
+                openat(out, n);
+                read(out, n);
+            }
+            default -> throw new IllegalArgumentException(mode);
+        }
+        return out;
+    }
+
+    /** {@code workload} file contents: "NAME MODE N". */
+    public static List<Event> run(String workloadLine) {
+        String[] w = workloadLine.trim().split("\\s+");
+        if (!w[0].equals("bpfwl")) throw new IllegalArgumentException("cases filter on comm bpfwl: " + workloadLine);
+        return run(w[1], Integer.parseInt(w[2]));
+    }
+
+    private static void getppid(List<Event> out, int n) {
+        for (int i = 0; i < n; i++) out.add(new Getppid());
+    }
+
+    private static void lseek(List<Event> out, int n) {
+        out.add(new Openat("/dev/null", AT_FDCWD_FIELD));
+        for (long i = 0; i < n; i++) out.add(new Lseek((i * 37) % 100000, i % 3));
+    }
+
+    private static void openat(List<Event> out, int n) {
+        for (long i = 0; i < n; i++) out.add(new Openat("/tmp/wl-missing-" + (i % 5), AT_FDCWD_FIELD));
+    }
+
+    private static void read(List<Event> out, int n) {
+        out.add(new Openat("/dev/zero", AT_FDCWD_FIELD));
+        for (long i = 0; i < n; i++) out.add(new Read((i * 131) % 8192 + 1));
+    }
+}
