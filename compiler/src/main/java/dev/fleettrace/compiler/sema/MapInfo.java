@@ -2,6 +2,8 @@ package dev.fleettrace.compiler.sema;
 
 import dev.fleettrace.compiler.diag.Span;
 import dev.fleettrace.plan.AggKind;
+import dev.fleettrace.plan.FieldKind;
+import dev.fleettrace.plan.MapSchema;
 import java.util.List;
 
 /**
@@ -22,5 +24,24 @@ public record MapInfo(String name, AggKind kind, List<Type> keyTypes, Type value
 
     public String displayName() {
         return "@" + name;
+    }
+
+    /**
+     * The map as an agent reported it, for analysing the coordinator's blocks without the kernel's
+     * facts. Strings come back at bpftrace's default length: their exact size only matters in the kernel.
+     */
+    public static MapInfo fromSchema(MapSchema s) {
+        List<Type> key = s.key().stream().map(MapInfo::typeOf).toList();
+        Type value = s.kind() == AggKind.VALUE ? typeOf(s.value()) : new Type.Agg(s.kind(), s.value() == FieldKind.INT);
+        String name = s.name().startsWith("@") ? s.name().substring(1) : s.name();
+        return new MapInfo(name, s.kind(), key, value, s.lhistMin(), s.lhistMax(), s.lhistStep(), Span.NONE);
+    }
+
+    private static Type typeOf(FieldKind k) {
+        return switch (k) {
+            case INT -> Type.Int.INT64;
+            case UINT -> Type.Int.UINT64;
+            case STRING, STACK -> new Type.Str(SemanticAnalyser.STRLEN);
+        };
     }
 }

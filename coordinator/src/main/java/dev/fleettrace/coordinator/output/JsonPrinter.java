@@ -61,7 +61,28 @@ public record JsonPrinter() implements Printer {
     /** {@code {"type": "printf", "data": "..."}}, the text escaped as below. */
     @Override
     public String printf(String text) {
-        return "{\"type\": \"printf\", \"data\": \"" + escape(text.getBytes(StandardCharsets.UTF_8)) + "\"}\n";
+        return "{\"type\": \"printf\", \"data\": \"" + escape(text.getBytes(StandardCharsets.ISO_8859_1)) + "\"}\n";
+    }
+
+    /** {@code {"type": "time", "data": "..."}}. */
+    @Override
+    public String time(String text) {
+        return "{\"type\": \"time\", \"data\": \"" + escape(text.getBytes(StandardCharsets.ISO_8859_1)) + "\"}\n";
+    }
+
+    /** {@code {"type": "value", "data": V}}: a number, a quoted string, or a tuple as {@code [1,"a"]}. */
+    @Override
+    public String value(Object value) {
+        return "{\"type\": \"value\", \"data\": " + json(value) + "}\n";
+    }
+
+    private static String json(Object value) {
+        return switch (value) {
+            case Long l -> Long.toString(l);
+            case byte[] b -> "\"" + escape(b) + "\"";
+            case List<?> t -> "[" + String.join(",", t.stream().map(JsonPrinter::json).toList()) + "]";
+            default -> throw new IllegalArgumentException("not a bpftrace value: " + value);
+        };
     }
 
     /** The key parts' bytes joined by ",". */

@@ -41,6 +41,6 @@ public final class MapReports {
             }
             rows.add(MapRow.newBuilder().setKey(key).setHost(r.host()).setValues(values).setText(text).build());
         }
-        return MapReport.newBuilder().setSchema$(SchemaCodec.toRecord(map.schema())).setRows(rows).build();
+        return MapReport.newBuilder().setMap(SchemaCodec.toRecord(map.schema())).setRows(rows).build();
     }
 }

@@ -4,7 +4,9 @@ import java.util.Collection;
 import java.util.Comparator;
 
 /**
- * bpftrace 0.17's map output, in one of its two formats.
+ * bpftrace 0.17's map output, in one of its two formats. Output strings hold one char per output byte
+ * (ISO-8859-1): the kernel's strings are bytes, and whoever writes the output encodes it back the same
+ * way, so nothing is re-encoded on the way.
  *
  * <p>{@code print(@m, top, div)}: {@code top} keeps the last (largest) {@code top} rows, except for
  * stats maps, where 0.17 ignores both top and div (with a compile-time warning); {@code div} divides
@@ -17,6 +19,12 @@ public sealed interface Printer permits TextPrinter, JsonPrinter {
 
     /** printf output (from BEGIN, END, interval): the text as is; with -f json a {@code printf} message. */
     String printf(String text);
+
+    /** {@code time(fmt)}: the formatted time as is; with -f json a {@code time} message. */
+    String time(String text);
+
+    /** {@code print(value)} of a non-map value: the value and a newline; with -f json a {@code value} message. */
+    String value(Object value);
 
     default String print(MapView map) {
         return print(map, 0, 0);

@@ -41,7 +41,7 @@ public record TextPrinter() implements Printer {
                         ? "count " + a.count() + ", average " + a.average() + ", total " + a.total()
                         : Long.toString(a.average() / div));
                 case Row.Value.Scalar v -> key + ": " + Scalars.format(s, v.value(), div);
-                case Row.Value.Text t -> key + ": " + new String(t.bytes(), StandardCharsets.UTF_8);
+                case Row.Value.Text t -> key + ": " + new String(t.bytes(), StandardCharsets.ISO_8859_1);
             });
         }
         String delim = s.kind() == AggKind.VALUE && s.value() == FieldKind.STACK ? "" : "\n";
@@ -54,6 +54,26 @@ public record TextPrinter() implements Printer {
         return text;
     }
 
+    @Override
+    public String time(String text) {
+        return text;
+    }
+
+    @Override
+    public String value(Object value) {
+        return render(value) + "\n";
+    }
+
+    /** A value as bpftrace's text output shows it: integers in decimal, strings raw, tuples as {@code (1, a)}. */
+    static String render(Object value) {
+        return switch (value) {
+            case Long l -> Long.toString(l);
+            case byte[] b -> new String(b, StandardCharsets.ISO_8859_1);
+            case java.util.List<?> t -> "(" + String.join(", ", t.stream().map(TextPrinter::render).toList()) + ")";
+            default -> throw new IllegalArgumentException("not a bpftrace value: " + value);
+        };
+    }
+
     private static String key(MapView map, Row r) {
         if (!map.keyed()) return map.name();
         List<FieldKind> kinds = map.keyKinds();
@@ -62,7 +82,7 @@ public record TextPrinter() implements Printer {
             if (i > 0) sb.append(", ");
             sb.append(switch (r.key().get(i)) {
                 case Long l -> Long.toString(l);
-                case byte[] b -> new String(b, StandardCharsets.UTF_8);
+                case byte[] b -> new String(b, StandardCharsets.ISO_8859_1);
                 default -> throw new IllegalStateException("key part " + r.key().get(i));
             });
         }

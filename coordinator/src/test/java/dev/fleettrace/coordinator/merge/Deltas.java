@@ -85,7 +85,7 @@ final class Deltas {
             for (int i = r.nextInt(6); i >= 0; i--) es.add(entry(s, r));
             maps.add(MapDelta.newBuilder().setMap(s.name()).setEntries(es).build());
         }
-        return DeltaBatch.newBuilder().setWindow(window).setFinal$(false).setMaps(maps).build();
+        return DeltaBatch.newBuilder().setWindow(window).setLast(false).setMaps(maps).build();
     }
 
     static AgentRecord record(String agent, long incarnation, long seq, Object body) {
@@ -96,7 +96,7 @@ final class Deltas {
     static DeltaBatch concat(List<DeltaBatch> bs) {
         List<MapDelta> maps = new ArrayList<>();
         for (DeltaBatch b : bs) maps.addAll(b.getMaps());
-        return DeltaBatch.newBuilder().setWindow(bs.getFirst().getWindow()).setFinal$(false).setMaps(maps).build();
+        return DeltaBatch.newBuilder().setWindow(bs.getFirst().getWindow()).setLast(false).setMaps(maps).build();
     }
 
     /** Map name to hex key (host-prefixed for VALUE maps) to values, sorted: equal dumps mean equal states. */

@@ -226,7 +226,7 @@ class MergePropertiesTest {
         MapSchema count = Deltas.AGGREGATES.getFirst();
         FleetState st = new FleetState(List.of(count, Deltas.VALUES));
         byte[] k = dev.fleettrace.plan.CanonicalKey.of(5L);
-        DeltaBatch b = DeltaBatch.newBuilder().setWindow(1).setFinal$(false).setMaps(List.of(
+        DeltaBatch b = DeltaBatch.newBuilder().setWindow(1).setLast(false).setMaps(List.of(
                 MapDelta.newBuilder().setMap("@c").setEntries(List.of(entry(k, 3))).build(),
                 MapDelta.newBuilder().setMap("@v").setEntries(List.of(entry(k, 42))).build())).build();
         assertTrue(st.offer(Deltas.record("a", 1, 1, b)).accepted());
@@ -237,7 +237,7 @@ class MergePropertiesTest {
         assertEquals(9, ((AggregateMap) st.map("@c")).get(k)[0]);
         // a's value came again from its new incarnation, b's stayed
         assertEquals(2, ((ValueMap) st.map("@v")).entries().size());
-        assertTrue(st.offer(Deltas.record("a", 3, 1, DeltaBatch.newBuilder().setWindow(1).setFinal$(false).setMaps(List.of()).build())).accepted());
+        assertTrue(st.offer(Deltas.record("a", 3, 1, DeltaBatch.newBuilder().setWindow(1).setLast(false).setMaps(List.of()).build())).accepted());
         assertEquals(List.of("b"), ((ValueMap) st.map("@v")).entries().stream().map(ValueMap.Entry::host).toList());
     }
 
@@ -287,7 +287,7 @@ class MergePropertiesTest {
     void aBadDeltaChangesNothingAndIsNotMarkedSeen() {
         FleetState st = new FleetState(Deltas.AGGREGATES);
         byte[] k = dev.fleettrace.plan.CanonicalKey.of(1L);
-        DeltaBatch bad = DeltaBatch.newBuilder().setWindow(1).setFinal$(false).setMaps(List.of(
+        DeltaBatch bad = DeltaBatch.newBuilder().setWindow(1).setLast(false).setMaps(List.of(
                 delta("@c", entry(k, 1)), delta("@h", entry(k, 65, 1)))).build();
         try {
             st.offer(Deltas.record("a", 1, 1, bad));
@@ -298,9 +298,9 @@ class MergePropertiesTest {
         assertEquals(0, st.map("@c").size());
         assertEquals(0, st.tracker().lastSeq("a", 1));
         for (DeltaBatch b : List.of(
-                DeltaBatch.newBuilder().setWindow(1).setFinal$(false).setMaps(List.of(delta("@nope", entry(k, 1)))).build(),
-                DeltaBatch.newBuilder().setWindow(1).setFinal$(false).setMaps(List.of(delta("@a", entry(k, 1)))).build(),
-                DeltaBatch.newBuilder().setWindow(1).setFinal$(false).setMaps(List.of(delta("@h", entry(k, 1)))).build())) {
+                DeltaBatch.newBuilder().setWindow(1).setLast(false).setMaps(List.of(delta("@nope", entry(k, 1)))).build(),
+                DeltaBatch.newBuilder().setWindow(1).setLast(false).setMaps(List.of(delta("@a", entry(k, 1)))).build(),
+                DeltaBatch.newBuilder().setWindow(1).setLast(false).setMaps(List.of(delta("@h", entry(k, 1)))).build())) {
             try {
                 st.apply("a", b);
                 throw new AssertionError("accepted " + b);

@@ -29,7 +29,7 @@ class MergeThroughputTest {
             es.add(DeltaEntry.newBuilder().setKey(ByteBuffer.wrap(CanonicalKey.of((long) r.nextInt(keys)))).setValues(v)
                     .setBytesValue(null).setDeleted(false).build());
         }
-        return DeltaBatch.newBuilder().setWindow(1).setFinal$(false).setMaps(List.of(MapDelta.newBuilder().setMap(map).setEntries(es).build())).build();
+        return DeltaBatch.newBuilder().setWindow(1).setLast(false).setMaps(List.of(MapDelta.newBuilder().setMap(map).setEntries(es).build())).build();
     }
 
     @Test

@@ -56,7 +56,7 @@ class OutputRulesTest {
         f.hist("@h", 5);
         FleetState state = f.state();
         MapReport r = MapReports.report(MapViews.of(state.map("@s"), HostRule.DEFAULT));
-        assertEquals("@s", r.getSchema$().getName());
+        assertEquals("@s", r.getMap().getName());
         assertEquals(List.of("b"), r.getRows().get(0).getKey());
         assertEquals(List.of(1L, -7L, -7L), r.getRows().get(0).getValues());
         assertEquals(List.of(10L, 4L, 45L), r.getRows().get(1).getValues());

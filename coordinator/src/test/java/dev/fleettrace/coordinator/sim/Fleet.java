@@ -227,7 +227,7 @@ public final class Fleet {
                 accs.forEach((key, a) -> entries.add(entry(s, key, a)));
                 deltas.add(MapDelta.newBuilder().setMap(name).setEntries(entries).build());
             });
-            ship(DeltaBatch.newBuilder().setWindow(windowNumber++).setFinal$(false).setMaps(deltas).build());
+            ship(DeltaBatch.newBuilder().setWindow(windowNumber++).setLast(false).setMaps(deltas).build());
             window = new Window();
         }
     }
