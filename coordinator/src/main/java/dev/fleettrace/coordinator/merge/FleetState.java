@@ -1,5 +1,6 @@
 package dev.fleettrace.coordinator.merge;
 
+import dev.fleettrace.transport.SchemaCodec;
 import dev.fleettrace.plan.MapSchema;
 import dev.fleettrace.schemas.AgentRecord;
 import dev.fleettrace.schemas.DeltaBatch;

@@ -1,6 +1,7 @@
 package dev.fleettrace.coordinator.output;
 
-import dev.fleettrace.coordinator.merge.SchemaCodec;
+import dev.fleettrace.transport.SchemaCodec;
+
 import dev.fleettrace.plan.AggKind;
 import dev.fleettrace.schemas.MapReport;
 import dev.fleettrace.schemas.MapRow;

@@ -314,7 +314,7 @@ class BpftraceFixturesTest {
     }
 
     static void check(Case c, boolean json) throws IOException {
-        String expected = Files.readString(c.dir().resolve(json ? "expected.json" : "expected.txt"));
+        String expected = Files.readString(c.dir().resolve(json ? "expected.json" : "expected.txt"), java.nio.charset.StandardCharsets.ISO_8859_1);
         Set<String> unordered = c.schemas().stream().filter(BpftraceFixturesTest::tiesUnspecified).map(MapSchema::name).collect(Collectors.toSet());
         for (long seed = 1; seed <= 3; seed++) {
             String got = render(c, json, seed * 7919);

@@ -1,8 +1,9 @@
 package dev.fleettrace.coordinator.sim;
 
+import dev.fleettrace.transport.SchemaCodec;
 import dev.fleettrace.coordinator.merge.Buckets;
 import dev.fleettrace.coordinator.merge.FleetState;
-import dev.fleettrace.coordinator.merge.SchemaCodec;
+
 import dev.fleettrace.plan.AggKind;
 import dev.fleettrace.plan.CanonicalKey;
 import dev.fleettrace.plan.MapSchema;

@@ -1,4 +1,4 @@
-package dev.fleettrace.coordinator.merge;
+package dev.fleettrace.transport;
 
 import dev.fleettrace.plan.AggKind;
 import dev.fleettrace.plan.FieldKind;
