@@ -40,6 +40,16 @@ public final class Compiler {
     }
 
     /**
+     * Parse and type-check without this host's kernel (a client submitting to a cluster): tracepoints
+     * cannot be looked up here, so the agents check those.
+     */
+    public static TypedProgram checkWithoutKernel(Source source, CompileOptions opts) throws CompileException {
+        Program ast = Parser.parse(source);
+        var so = new SemanticAnalyser.Options(opts.params(), opts.unsafe(), true, Map.of(), false);
+        return SemanticAnalyser.analyse(source, ast, KernelFacts.none(), so);
+    }
+
+    /**
      * The coordinator's view: END and interval blocks typed against the map types the agents reported;
      * kernel probes are not analysed (the coordinator may have no tracefs).
      */

@@ -58,6 +58,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final String OWNER_FILE = "owner.pid";
 
     private final Map<String, String> overrides;
+    private final int fixedPort;
     private Path dir;
     private KafkaRaftServer server;
     private String bootstrap;
@@ -69,7 +70,13 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** A broker whose settings are the defaults with {@code overrides} applied (broker config names). */
     public EmbeddedKafka(Map<String, String> overrides) {
+        this(overrides, 0);
+    }
+
+    /** A broker listening on {@code port} on 127.0.0.1 (0: any free port), e.g. for {@code fleettrace broker}. */
+    public EmbeddedKafka(Map<String, String> overrides, int port) {
         this.overrides = Map.copyOf(overrides);
+        this.fixedPort = port;
     }
 
     /**
@@ -94,12 +101,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             for (int attempt = 1; ; attempt++) {
                 Path data = tmp.resolve("data-" + attempt);
                 try {
-                    startOn(tmp, data, freePort(), freePort());
+                    startOn(tmp, data, fixedPort != 0 ? fixedPort : freePort(), freePort());
                     break;
                 } catch (RuntimeException e) {
                     stopServer();
                     deleteTree(data);
-                    if (attempt >= 3 || !isBindFailure(e)) throw e;
+                    if (attempt >= 3 || !isBindFailure(e) || fixedPort != 0) throw e;
                     log.debug("embedded Kafka broker: port taken meanwhile, retrying with others", e);
                 }
             }

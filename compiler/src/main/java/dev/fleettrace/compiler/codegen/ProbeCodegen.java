@@ -15,6 +15,7 @@ import dev.fleettrace.compiler.ast.Block;
 import dev.fleettrace.compiler.ast.Expr;
 import dev.fleettrace.compiler.ast.Stmt;
 import dev.fleettrace.compiler.diag.Span;
+import dev.fleettrace.compiler.sema.Arithmetic;
 import dev.fleettrace.compiler.sema.ProbeTarget;
 import dev.fleettrace.compiler.sema.SemanticAnalyser;
 import dev.fleettrace.compiler.sema.TracepointTypes;
@@ -857,27 +858,11 @@ final class ProbeCodegen {
             case SHR -> AluOp.RSH;
             default -> throw new IllegalStateException(b.op().name());
         };
-        if (l instanceof Val.Const(long x) && r instanceof Val.Const(long y)) return new Val.Const(fold(op, x, y));
+        if (l instanceof Val.Const(long x) && r instanceof Val.Const(long y))
+            return new Val.Const(Arithmetic.apply(b.op(), x, y, isSigned(b.left()) && isSigned(b.right())));
         Val res = unaryAlu(l, dst -> a.alu(op, dst, operand(r, Reg.R1)));
         release(r);
         return res;
-    }
-
-    /** BPF's arithmetic: unsigned division, x / 0 = 0, x % 0 = x. */
-    static long fold(AluOp op, long x, long y) {
-        return switch (op) {
-            case ADD -> x + y;
-            case SUB -> x - y;
-            case MUL -> x * y;
-            case DIV -> y == 0 ? 0 : Long.divideUnsigned(x, y);
-            case MOD -> y == 0 ? x : Long.remainderUnsigned(x, y);
-            case AND -> x & y;
-            case OR -> x | y;
-            case XOR -> x ^ y;
-            case LSH -> x << (y & 63);
-            case RSH -> x >>> (y & 63);
-            default -> throw new IllegalStateException(op.name());
-        };
     }
 
     /** A comparison or logical operator as a value: 1 or 0. */

@@ -64,6 +64,12 @@ public record JsonPrinter() implements Printer {
         return "{\"type\": \"printf\", \"data\": \"" + escape(text.getBytes(StandardCharsets.ISO_8859_1)) + "\"}\n";
     }
 
+    /** {@code {"type": "attached_probes", "data": {"probes": N}}}. */
+    @Override
+    public String attached(int probes) {
+        return "{\"type\": \"attached_probes\", \"data\": {\"probes\": " + probes + "}}\n";
+    }
+
     /** {@code {"type": "time", "data": "..."}}. */
     @Override
     public String time(String text) {

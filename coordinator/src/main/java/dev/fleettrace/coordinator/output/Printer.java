@@ -26,6 +26,9 @@ public sealed interface Printer permits TextPrinter, JsonPrinter {
     /** {@code print(value)} of a non-map value: the value and a newline; with -f json a {@code value} message. */
     String value(Object value);
 
+    /** What bpftrace prints once every probe is attached. */
+    String attached(int probes);
+
     default String print(MapView map) {
         return print(map, 0, 0);
     }

@@ -55,6 +55,11 @@ public record TextPrinter() implements Printer {
     }
 
     @Override
+    public String attached(int probes) {
+        return "Attaching " + probes + " probe" + (probes == 1 ? "" : "s") + "...\n";
+    }
+
+    @Override
     public String time(String text) {
         return text;
     }

@@ -1,0 +1,248 @@
+package dev.fleettrace.agent.node;
+
+import static dev.fleettrace.agent.node.RecordingOutbox.assertGapless;
+import static dev.fleettrace.agent.node.RecordingOutbox.assertWindows;
+import static dev.fleettrace.agent.node.RecordingOutbox.asStatus;
+import static dev.fleettrace.agent.node.RecordingOutbox.events;
+import static dev.fleettrace.agent.node.RecordingOutbox.status;
+import static dev.fleettrace.agent.node.RecordingOutbox.sum;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fleettrace.agent.Fixtures;
+import dev.fleettrace.schemas.AgentRecord;
+import dev.fleettrace.schemas.DeltaBatch;
+import dev.fleettrace.schemas.EventKind;
+import dev.fleettrace.schemas.JobState;
+import dev.fleettrace.schemas.JobStatus;
+import dev.fleettrace.schemas.JobSubmit;
+import dev.fleettrace.schemas.ProbeEvent;
+import dev.fleettrace.schemas.StopReason;
+import dev.fleettrace.testkit.KernelAssumptions;
+import dev.fleettrace.testkit.Workload;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** One JobRunner against the real kernel, its records collected by a {@link RecordingOutbox}. */
+@Tag("kernel")
+class JobRunnerKernelTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static ActorTestKit kit;
+
+    private String comm;
+    private RecordingOutbox out;
+    private KernelObjects kernel;
+
+    @BeforeAll
+    static void startKit() {
+        kit = ActorTestKit.create("runner", Agents.quietConfig());
+    }
+
+    @AfterAll
+    static void stopKit() {
+        if (kit != null) kit.shutdownTestKit();
+    }
+
+    @BeforeEach
+    void setUp() {
+        KernelAssumptions.assumeBpf();
+        comm = Fixtures.uniquePrefix();
+        out = new RecordingOutbox();
+        kernel = new KernelObjects();
+    }
+
+    private ActorRef<JobRunner.Command> run(String script, long flushMs) {
+        JobSubmit submit = JobSubmit.newBuilder().setSource(script.replace("COMM", comm)).setSourceName("stdin").setFlushIntervalMs(flushMs).build();
+        AgentSettings settings = AgentSettings.defaults().withObserver(kernel);
+        return kit.spawn(JobRunner.create(new JobRunner.Identity("job-" + comm, "host-t", 42), submit, out, settings),
+                DispatcherSelector.blocking());
+    }
+
+    private static final String COUNT = "tracepoint:syscalls:sys_enter_getppid /comm == \"COMM\"/ { @ = count(); }";
+
+    @Test
+    void attachReportsTheProbesAndEveryMapThenAWindowPerFlush() throws Exception {
+        var runner = run(COUNT + " tracepoint:syscalls:sys_enter_lseek /comm == \"COMM\"/ { @bytes[args->whence] = sum(args->offset); }", 50);
+        AgentRecord first = out.next(WAIT);
+        assertEquals(1, first.getSeq());
+        assertEquals("job-" + comm, first.getJob());
+        assertEquals("host-t", first.getAgent());
+        assertEquals(42, first.getIncarnation());
+        JobStatus attached = asStatus(first);
+        assertEquals(JobState.ATTACHED, attached.getState());
+        assertEquals(2, attached.getProbes());
+        // Every map, though neither probe has fired yet.
+        assertEquals(List.of("@", "@bytes"), attached.getMaps().stream().map(m -> m.getName()).toList());
+        assertEquals(dev.fleettrace.schemas.AggKind.COUNT, attached.getMaps().get(0).getKind());
+        assertEquals(dev.fleettrace.schemas.AggKind.SUM, attached.getMaps().get(1).getKind());
+
+        List<AgentRecord> all = new ArrayList<>(List.of(first));
+        for (long w = 1; w <= 3; w++) {
+            AgentRecord r = out.next(WAIT);
+            all.add(r);
+            DeltaBatch b = assertInstanceOf(DeltaBatch.class, r.getBody());
+            assertEquals(w, b.getWindow());
+            assertFalse(b.getLast());
+            assertTrue(b.getMaps().isEmpty(), "empty batches go out too: nothing ran");
+        }
+        runner.tell(new JobRunner.Stop(StopReason.INTERRUPTED));
+        all.addAll(out.until(status(JobState.DETACHED), WAIT));
+        assertGapless(all);
+        assertWindows(all, true);
+        kit.createTestProbe().expectTerminated(runner, WAIT);
+        kernel.assertAllGone();
+    }
+
+    @Test
+    void stopAfterTheWorkloadShipsEveryCountExactlyOnce() throws Exception {
+        var runner = run(COUNT, 20);
+        List<AgentRecord> all = new ArrayList<>(out.until(status(JobState.ATTACHED), WAIT));
+        kernel.assertLoaded();
+        int n = 200_000;
+        // Flushes every 20 ms while the workload runs: counts straddle many windows.
+        Workload.run(comm, "getppid", n);
+        runner.tell(new JobRunner.Stop(StopReason.COMMAND_EXITED));
+        all.addAll(out.until(status(JobState.DETACHED), WAIT));
+
+        assertGapless(all);
+        List<DeltaBatch> batches = assertWindows(all, true);
+        assertEquals(n, sum(batches, "@"));
+        assertTrue(batches.size() > 2, "several windows: " + batches.size());
+        AgentRecord lastBatch = all.get(all.size() - 2);
+        assertTrue(((DeltaBatch) lastBatch.getBody()).getLast(), "the last batch comes right before DETACHED");
+        kit.createTestProbe().expectTerminated(runner, WAIT);
+        assertNull(out.records.poll(200, TimeUnit.MILLISECONDS), "nothing after DETACHED");
+        kernel.assertAllGone();
+    }
+
+    @Test
+    void aSyntaxErrorFailsWithTheDiagnosticAndLoadsNothing() throws Exception {
+        var runner = run("tracepoint:syscalls:sys_enter_getppid { @ = count( }", 100);
+        AgentRecord r = out.next(WAIT);
+        assertEquals(1, r.getSeq());
+        JobStatus s = asStatus(r);
+        assertEquals(JobState.FAILED, s.getState());
+        assertTrue(s.getError().startsWith("stdin:1:"), s.getError());
+        assertTrue(s.getError().lines().anyMatch(l -> l.matches("\\s*~+")), "a ~ line under the span:\n" + s.getError());
+        kit.createTestProbe().expectTerminated(runner, WAIT);
+        assertTrue(kernel.programs.isEmpty() && kernel.maps.isEmpty(), "nothing loaded");
+        assertNull(out.records.poll(200, TimeUnit.MILLISECONDS), "FAILED and nothing more");
+    }
+
+    @Test
+    void anUnknownTracepointFailsNamingIt() throws Exception {
+        var runner = run("tracepoint:syscalls:sys_enter_no_such_call { @ = count(); }", 100);
+        JobStatus s = asStatus(out.next(WAIT));
+        assertEquals(JobState.FAILED, s.getState());
+        assertTrue(s.getError().contains("syscalls:sys_enter_no_such_call"), s.getError());
+        kit.createTestProbe().expectTerminated(runner, WAIT);
+        assertTrue(kernel.programs.isEmpty(), "nothing loaded");
+    }
+
+    @Test
+    void printfFromBeginAndProbesArriveInOrderBatchedAndDrainedOnStop() throws Exception {
+        var runner = run("BEGIN { printf(\"hello from BEGIN\\n\"); } "
+                + "tracepoint:syscalls:sys_enter_getppid /comm == \"COMM\"/ { printf(\"%s %lu\\n\", comm, nsecs); }", 100);
+        List<AgentRecord> all = new ArrayList<>(out.until(status(JobState.ATTACHED), WAIT));
+        int n = 3000;
+        Workload.run(comm, "getppid", n);
+        // Stopped at once: what the reader has not handed over yet is drained before the last batch.
+        runner.tell(new JobRunner.Stop(StopReason.COMMAND_EXITED));
+        all.addAll(out.until(status(JobState.DETACHED), WAIT));
+        assertGapless(all);
+        assertWindows(all, true);
+
+        List<ProbeEvent> events = events(all);
+        assertEquals(n + 1, events.size());
+        assertTrue(all.indexOf(all.stream().filter(r -> r.getBody() instanceof DeltaBatch d && d.getLast()).findFirst().orElseThrow())
+                > all.indexOf(all.stream().filter(r -> r.getBody() instanceof dev.fleettrace.schemas.EventBatch).reduce((a, b) -> b).orElseThrow()),
+                "every event goes out before the last batch");
+        assertEquals(EventKind.PRINTF, events.getFirst().getKind());
+        assertTrue(events.getFirst().getBegin());
+        assertEquals("hello from BEGIN\n", events.getFirst().getText());
+        long previous = 0;
+        for (ProbeEvent e : events.subList(1, events.size())) {
+            assertFalse(e.getBegin());
+            String[] parts = e.getText().strip().split(" ");
+            assertEquals(comm, parts[0]);
+            long ts = Long.parseLong(parts[1]);
+            assertTrue(ts > previous, "in the order the host produced them: " + ts + " after " + previous + " in " + events.stream().map(ProbeEvent::getText).limit(20).toList());
+            previous = ts;
+        }
+        long batches = all.stream().filter(r -> r.getBody() instanceof dev.fleettrace.schemas.EventBatch).count();
+        assertTrue(batches <= n / 10, n + " events travelled in " + batches + " batches");
+        kit.createTestProbe().expectTerminated(runner, WAIT);
+        kernel.assertAllGone();
+    }
+
+    @Test
+    void aBurstOfPrintfsArrivesCompleteInFewRecords() throws Exception {
+        var runner = run("tracepoint:syscalls:sys_enter_getppid /comm == \"COMM\"/ { printf(\"%lu\\n\", nsecs); }", 100);
+        List<AgentRecord> all = new ArrayList<>(out.until(status(JobState.ATTACHED), WAIT));
+        int n = Integer.getInteger("burst", 100_000);
+        long t0 = System.nanoTime();
+        Workload.run(comm, "getppid", n);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        runner.tell(new JobRunner.Stop(StopReason.COMMAND_EXITED));
+        all.addAll(out.until(status(JobState.DETACHED), WAIT));
+        long batches = all.stream().filter(r -> r.getBody() instanceof dev.fleettrace.schemas.EventBatch).count();
+        System.err.println(n + " printfs in " + ms + " ms travelled in " + batches + " EventBatches");
+        assertEquals(n, events(all).size(), "none lost from the ring buffer");
+        assertTrue(batches <= n / 100, batches + " batches");
+        assertGapless(all);
+    }
+
+    @Test
+    void exitInAProbeIsAnExitEvent() throws Exception {
+        var runner = run("tracepoint:syscalls:sys_enter_getppid /comm == \"COMM\"/ { exit(); }", 100);
+        List<AgentRecord> all = new ArrayList<>(out.until(status(JobState.ATTACHED), WAIT));
+        Workload.run(comm, "getppid", 1);
+        // Events go out as they come, not only at the stop.
+        all.addAll(out.until(r -> r.getBody() instanceof dev.fleettrace.schemas.EventBatch, WAIT));
+        List<ProbeEvent> events = events(all);
+        assertEquals(EventKind.EXIT, events.getFirst().getKind());
+        assertFalse(events.getFirst().getBegin());
+        // The coordinator answers an exit with JobStop; the agent keeps running until then.
+        runner.tell(new JobRunner.Stop(StopReason.EXIT_CALLED));
+        all.addAll(out.until(status(JobState.DETACHED), WAIT));
+        assertGapless(all);
+        kernel.assertAllGone();
+    }
+
+    @Test
+    void aRunnerStoppedByItsParentReleasesTheKernel() throws Exception {
+        var runner = run(COUNT + " BEGIN { printf(\"x\\n\"); }", 50);
+        out.until(status(JobState.ATTACHED), WAIT);
+        kernel.assertLoaded();
+        kit.stop(runner, WAIT);
+        kernel.assertAllGone();
+        // Abrupt: no final batch, no DETACHED (the coordinator sees the agent's heartbeat stop or the node's own stop).
+        List<AgentRecord> rest = new ArrayList<>();
+        out.records.drainTo(rest);
+        assertTrue(rest.stream().noneMatch(status(JobState.DETACHED)), "no DETACHED after an abrupt stop");
+    }
+
+    @Test
+    void aRecordThatCannotBeSentEndsTheJobOnThisHost() throws Exception {
+        out.failFrom(3);
+        var runner = run(COUNT, 20);
+        out.until(status(JobState.ATTACHED), WAIT);
+        TestProbe<Object> probe = kit.createTestProbe();
+        probe.expectTerminated(runner, WAIT);
+        kernel.assertAllGone();
+    }
+}
