@@ -84,7 +84,11 @@ final class Lexer {
             sb.append(c);
             pos++;
         }
-        if (pos == start) throw error(new Span(start, Math.min(start + 1, s.length())), "expected an attach point");
+        if (pos == start) {
+            Span at = new Span(start, Math.min(start + 1, s.length()));
+            if (pos < s.length()) throw error(at, "syntax error, unexpected " + s.charAt(pos) + ", expecting an attach point");
+            throw error(at, "syntax error: expected an attach point");
+        }
         return new Token(TokenKind.ATTACH_POINT, sb.toString(), 0, new Span(start, pos));
     }
 

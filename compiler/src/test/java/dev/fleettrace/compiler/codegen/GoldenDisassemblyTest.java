@@ -1,0 +1,57 @@
+package dev.fleettrace.compiler.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.fleettrace.bpf.Disassembler;
+import dev.fleettrace.compiler.CompileOptions;
+import dev.fleettrace.compiler.Compiler;
+import dev.fleettrace.compiler.Fixtures;
+import dev.fleettrace.compiler.diag.Source;
+import dev.fleettrace.plan.ProbeProgram;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The instructions generated for each construct, against recorded tracepoint formats. A change in code
+ * generation shows here as a diff to review; kernel tests (node-agent) check that the code runs and
+ * counts right. Regenerate after an intended change with {@code -Dgolden.update=true}.
+ */
+class GoldenDisassemblyTest {
+
+    static Stream<Arguments> programs() {
+        return Stream.of(
+                Arguments.of("count-scalar", "tracepoint:syscalls:sys_enter_getppid /comm == \"bpfwl\"/ { @ = count(); }"),
+                Arguments.of("count-by-int-key", "tracepoint:syscalls:sys_enter_lseek /comm == \"bpfwl\"/ { @[args->whence] = count(); }"),
+                Arguments.of("sum", "tracepoint:syscalls:sys_enter_lseek { @bytes = sum(args->offset); }"),
+                Arguments.of("tuple-key", "tracepoint:syscalls:sys_enter_lseek { @[comm, args->whence] = sum(args->offset); }"),
+                Arguments.of("hist", "tracepoint:syscalls:sys_enter_read { @size = hist(args->count); }"),
+                Arguments.of("lhist", "tracepoint:syscalls:sys_enter_lseek { @off = lhist(args->offset, 0, 100000, 10000); }"),
+                Arguments.of("stats-avg-min-max", "tracepoint:syscalls:sys_enter_read { @s = stats(args->count); @a = avg(args->count); @mn = min(args->count); @mx = max(args->count); }"),
+                Arguments.of("str-key", "tracepoint:syscalls:sys_enter_openat { @[str(args->filename)] = count(); }"),
+                Arguments.of("variables-ternary-if", "tracepoint:syscalls:sys_enter_read { $big = args->count > 4096 ? 1 : 0; @[$big] = count(); if (args->count < 100) { @small = count(); } else { @rest = sum(args->count); } }"),
+                Arguments.of("printf-begin", "BEGIN { printf(\"start %s %d\\n\", comm, 42); }"),
+                Arguments.of("logic-and-or-not", "tracepoint:syscalls:sys_enter_getppid /pid > 1 && (tid != 0 || !cpu)/ { @ = count(); }"),
+                Arguments.of("exit", "tracepoint:syscalls:sys_enter_getppid { exit(); }"),
+                Arguments.of("plain-values-and-increment", "tracepoint:syscalls:sys_enter_getppid { @start[tid] = nsecs; @n++; @last = comm; }"),
+                Arguments.of("casts-and-arithmetic", "tracepoint:syscalls:sys_enter_lseek { @[(uint8)(args->offset * 3 + 7) % 5, (int8)args->whence] = count(); }"),
+                Arguments.of("benchmark", "tracepoint:syscalls:sys_enter_getppid /comm == \"bpfwl\"/ { @[comm] = count(); @h = hist(nsecs & 0xffff); }"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("programs")
+    void matchesGolden(String name, String program) throws Exception {
+        var plan = Compiler.compile(Source.stdin(program), Fixtures.facts(), CompileOptions.defaults()).plan();
+        StringBuilder sb = new StringBuilder("# ").append(program).append('\n');
+        for (ProbeProgram p : plan.probes()) {
+            sb.append('\n').append(p.attach().probeName()).append(" (").append(p.slots()).append(" instructions)\n");
+            sb.append(Disassembler.disassemble(p.insns(), i -> "map[" + plan.maps().get(i).name() + "]"));
+        }
+        Path golden = Path.of("src/test/resources/golden", name + ".txt");
+        if (Boolean.getBoolean("golden.update")) Files.writeString(golden, sb.toString());
+        assertEquals(Files.readString(golden), sb.toString(), "generated code changed for " + name + " (review, then -Dgolden.update=true)");
+    }
+}
