@@ -25,6 +25,7 @@ final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Main.Privileges.require();
+        TracefsMount.ensure();
         Topics topics = cluster.join();
         String bootstrap = cluster.bootstrap;
         CountDownLatch stop = new CountDownLatch(1);

@@ -37,6 +37,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Returns the exit status: the END report's, 1 after an error.
  */
 final class JobSession {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobSession.class);
 
     record Settings(String bootstrap, Topics topics, ProgramInput program, boolean json, String command, int expectedAgents,
                     long flushIntervalMs, boolean unsafe, Duration attachTimeout) {}
@@ -56,10 +57,11 @@ final class JobSession {
     }
 
     int run() throws IOException, InterruptedException {
-        try (var reports = new KafkaConsumer<>(ClientSettings.consumer(s.bootstrap(), ClientSettings.clientId("cli", LocalFleet.host(), "reports")).properties(),
+        var reports = new KafkaConsumer<>(ClientSettings.consumer(s.bootstrap(), ClientSettings.clientId("cli", LocalFleet.host(), "reports")).properties(),
                 new StringDeserializer(), new ByteArrayDeserializer());
-             var producer = new KafkaProducer<>(ClientSettings.producer(s.bootstrap(), ClientSettings.clientId("cli", LocalFleet.host(), "control")).properties(),
-                     new StringSerializer(), new ByteArraySerializer())) {
+        var producer = new KafkaProducer<>(ClientSettings.producer(s.bootstrap(), ClientSettings.clientId("cli", LocalFleet.host(), "control")).properties(),
+                new StringSerializer(), new ByteArraySerializer());
+        try {
             // Position on the reports before submitting, so that no report of this job can be missed.
             List<TopicPartition> parts = new ArrayList<>();
             for (PartitionInfo p : reports.partitionsFor(s.topics().reports())) parts.add(new TopicPartition(p.topic(), p.partition()));
@@ -78,6 +80,7 @@ final class JobSession {
                     .setSubmitter(System.getProperty("user.name") + "@" + LocalFleet.host())
                     .build());
 
+            log.info("job {} submitted", job);
             AvroSerde<Report> serde = AvroSerde.reports();
             Process child = null;
             boolean stopSent = false;
@@ -87,6 +90,7 @@ final class JobSession {
                 for (ConsumerRecord<String, byte[]> r : reports.poll(Duration.ofMillis(50))) {
                     if (!job.equals(r.key()) || r.value() == null) continue;
                     Report report = serde.deserialize(r.topic(), r.value());
+                    log.info("report {} {}", report.getSeq(), report.getKind());
                     print(report);
                     switch (report.getKind()) {
                         case ATTACHED -> {
@@ -118,6 +122,10 @@ final class JobSession {
                             + " s: check that a coordinator runs against " + s.bootstrap() + " (fleettrace coordinator --bootstrap " + s.bootstrap() + ")");
                 }
             }
+        } finally {
+            // Every message this session wrote was acknowledged when sent: closing need not wait.
+            producer.close(Duration.ZERO);
+            reports.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
         }
     }
 

@@ -49,15 +49,24 @@ final class LocalFleet implements AutoCloseable {
         }
     }
 
-    /** Starts a coordinator and {@code n} agents named after this host, and waits until they read their topics. */
-    void startServices(Topics topics, int n, JobCoordinator.Timeouts timeouts) {
-        system = ActorSystem.create(Behaviors.empty(), "fleettrace");
-        coordinator = CoordinatorService.start(system, bootstrap, topics, "coordinator@" + host(), timeouts);
+    /** The actor system, started in the background: it does not need the broker, so both start at once. */
+    static CompletableFuture<ActorSystem<Void>> startActorSystem() {
+        return CompletableFuture.supplyAsync(() -> ActorSystem.create(Behaviors.empty(), "fleettrace"));
+    }
+
+    /**
+     * Starts a coordinator and {@code n} agents named after this host, side by side, and waits until
+     * both read their topics.
+     */
+    void startServices(CompletableFuture<ActorSystem<Void>> actorSystem, Topics topics, int n, JobCoordinator.Timeouts timeouts) {
+        system = actorSystem.join();
+        var coord = CompletableFuture.supplyAsync(() -> CoordinatorService.start(system, bootstrap, topics, "coordinator@" + host(), timeouts));
         agents = Agents.start(system, bootstrap, topics, agentNames(n), AgentSettings.defaults());
         try {
+            coordinator = coord.get(30, TimeUnit.SECONDS);
             agents.ready().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new UserError("fleettrace: the local agents did not start: " + e.getMessage());
+            throw new UserError("fleettrace: the local services did not start: " + JobSession.rootMessage(e));
         }
     }
 
@@ -81,8 +90,13 @@ final class LocalFleet implements AutoCloseable {
     @Override
     public void close() {
         // Agents first: they detach and close their kernel objects when their actors stop.
-        if (agents != null) agents.close();
+        // Agents and the coordinator stop side by side: by the time the END report is out every job has
+        // already detached and released its kernel objects; what is left is closing Kafka clients.
+        var a = CompletableFuture.runAsync(() -> {
+            if (agents != null) agents.close();
+        });
         if (coordinator != null) coordinator.close();
+        a.join();
         if (system != null) {
             system.terminate();
             try {

@@ -41,6 +41,7 @@ import picocli.CommandLine.Parameters;
                 "  fleettrace --agents 3 script.bt -c 'make -j2'",
                 "  fleettrace --bootstrap kafka:9092 -f json -e 'tracepoint:sched:sched_switch { @[host] = count(); }'"})
 public final class Main implements Callable<Integer> {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Main.class);
 
     public static final String VERSION = "0.1.0";
 
@@ -102,7 +103,10 @@ public final class Main implements Callable<Integer> {
         });
         int status = cli.execute(args);
         System.out.flush();
-        System.exit(status);
+        System.err.flush();
+        // Everything was closed in order above (the kernel's objects first); the JVM's own shutdown
+        // hooks have nothing left to do but cost half a second.
+        Runtime.getRuntime().halt(status);
     }
 
     @Override
@@ -123,13 +127,16 @@ public final class Main implements Callable<Integer> {
         boolean kernelHere = localAgents > 0;
         if (kernelHere) Privileges.require();
         if (bootstrap == null) broker = LocalFleet.startBroker();
+        var actorSystem = localAgents > 0 ? LocalFleet.startActorSystem() : null;
         try {
             precheck(program, kernelHere);
+            log.info("program checked");
             String servers;
             EmbeddedKafka embedded = null;
             if (broker != null) {
                 embedded = broker.join();
                 servers = embedded.bootstrapServers();
+                log.info("broker up at {}", servers);
             } else {
                 try {
                     BrokerCheck.verify(bootstrap);
@@ -142,8 +149,9 @@ public final class Main implements Callable<Integer> {
                 broker = null; // the fleet owns it now
                 LocalFleet.ensureTopics(servers, topics);
                 Duration attachTimeout = Duration.ofSeconds(attachTimeoutS);
-                if (localAgents > 0) fleet.startServices(topics, localAgents, new JobCoordinator.Timeouts(attachTimeout, Duration.ofSeconds(10)));
+                if (localAgents > 0) fleet.startServices(actorSystem, topics, localAgents, new JobCoordinator.Timeouts(attachTimeout, Duration.ofSeconds(10)));
                 else Coordinators.requireLive(servers, topics);
+                log.info("services ready");
                 JobSession session = new JobSession(new JobSession.Settings(servers, topics, program, json, command, localAgents, flushMs, unsafe, attachTimeout));
                 Signals.onInterrupt(session::interrupt);
                 return session.run();
@@ -168,6 +176,7 @@ public final class Main implements Callable<Integer> {
     }
 
     private static KernelFacts facts() {
+        TracefsMount.ensure();
         try {
             return HostKernelFacts.detect();
         } catch (KernelException e) {

@@ -68,7 +68,11 @@ public final class CoordinatorService implements AutoCloseable {
         }
         var settings = ConsumerSettings.create(Adapter.toClassic(system), new StringDeserializer(), new ByteArrayDeserializer())
                 .withProperties(ClientSettings.consumer(bootstrap, ClientSettings.clientId("coordinator", id, "in")).map())
-                .withStopTimeout(Duration.ZERO);
+                .withStopTimeout(Duration.ZERO)
+                .withPollInterval(ClientSettings.IDLE_POLL)
+                .withPollTimeout(ClientSettings.IDLE_POLL)
+                // Nothing to commit (no group): closing need not wait for the broker.
+                .withCloseTimeout(Duration.ofMillis(100));
         var control = AvroSerde.controlMessages();
         var agents = AvroSerde.agentRecords();
         var beats = AvroSerde.heartbeats();

@@ -92,7 +92,9 @@ public final class ControlFeed {
         var settings = ConsumerSettings.create(system, new StringDeserializer(), new ByteArrayDeserializer())
                 .withProperties(ClientSettings.consumer(bootstrap, ClientSettings.clientId("agent", member, "control")).map())
                 // Nothing is committed or in flight: waiting the default 30 s at shutdown buys nothing.
-                .withStopTimeout(Duration.ZERO);
+                .withStopTimeout(Duration.ZERO)
+                .withPollInterval(ClientSettings.IDLE_POLL)
+                .withPollTimeout(ClientSettings.IDLE_POLL);
         synchronized (lock) {
             if (stopped) {
                 ready.completeExceptionally(new IllegalStateException("the control feed was stopped before it started"));

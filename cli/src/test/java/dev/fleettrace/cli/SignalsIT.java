@@ -1,0 +1,86 @@
+package dev.fleettrace.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fleettrace.testkit.KernelAssumptions;
+import dev.fleettrace.testkit.Workload;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Ending a job from outside: Ctrl-C (SIGINT) and SIGTERM stop the fleet and print the maps, as
+ * bpftrace's Ctrl-C does; kill -9 prints nothing but leaves nothing attached either, because every
+ * kernel object is owned by a file descriptor of the dead process.
+ */
+@Tag("kernel")
+class SignalsIT {
+
+    @BeforeEach
+    void kernel() {
+        KernelAssumptions.assumeBpf();
+    }
+
+    /** Starts a job with no -c, waits until it attached, runs the workload; returns the process and its stdout reader. */
+    private record Running(Process process, BufferedReader out) {}
+
+    private static Running startAndCount(String comm, int calls) throws Exception {
+        Process p = new ProcessBuilder(Cli.launcher().toString(), "-e",
+                "tracepoint:syscalls:sys_enter_getppid /comm == \"" + comm + "\"/ { @ = count(); }")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1));
+        String first = out.readLine();
+        assertEquals("Attaching 1 probe...", first);
+        Workload.run(comm, "getppid", calls);
+        return new Running(p, out);
+    }
+
+    private static String rest(BufferedReader out) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (String l; (l = out.readLine()) != null; ) sb.append(l).append('\n');
+        return sb.toString();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"INT", "TERM"})
+    void aSignalStopsTheFleetAndPrintsTheMaps(String signal) throws Exception {
+        String comm = "sig" + signal.toLowerCase() + ProcessHandle.current().pid() % 1000;
+        Running r = startAndCount(comm, 321);
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(javaPid(r.process()))).start();
+        assertEquals(0, kill.waitFor());
+        assertEquals("\n\n@: 321\n", rest(r.out()));
+        assertTrue(r.process().waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, r.process().exitValue());
+        assertEquals(List.of(), Cli.leftInKernel());
+    }
+
+    @Test
+    void killMinusNineLeavesNothingAttached() throws Exception {
+        Running r = startAndCount("sigkill" + ProcessHandle.current().pid() % 1000, 10);
+        assertTrue(!Cli.leftInKernel().isEmpty(), "the job's programs are loaded while it runs");
+        Process kill = new ProcessBuilder("kill", "-KILL", Long.toString(javaPid(r.process()))).start();
+        assertEquals(0, kill.waitFor());
+        assertTrue(r.process().waitFor(30, TimeUnit.SECONDS));
+        // The kernel frees programs and maps once the last descriptor is gone; that is asynchronous (RCU).
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> left = Cli.leftInKernel();
+        while (!left.isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(100);
+            left = Cli.leftInKernel();
+        }
+        assertEquals(List.of(), left);
+    }
+
+    /** bin/fleettrace execs java, so the launcher's pid is the JVM's. */
+    private static long javaPid(Process p) {
+        return p.pid();
+    }
+}
