@@ -13,11 +13,21 @@ import java.util.List;
  *
  * @param keyFields    the key parts, in schema order
  * @param bucketOffset offset of the bucket index in the kernel key, or -1
+ * @param valueSymbolic for a VALUE map of stacks or symbols, how the agent resolves the kernel value; else null
  */
-public record MapBinding(MapSchema schema, int kernelMap, List<KeyField> keyFields, int bucketOffset) {
+public record MapBinding(MapSchema schema, int kernelMap, List<KeyField> keyFields, int bucketOffset, Symbolic valueSymbolic) {
 
     public MapBinding {
         keyFields = List.copyOf(keyFields);
         if (keyFields.size() != schema.key().size()) throw new IllegalArgumentException("key layout does not match the schema of " + schema.name());
+    }
+
+    public MapBinding(MapSchema schema, int kernelMap, List<KeyField> keyFields, int bucketOffset) {
+        this(schema, kernelMap, keyFields, bucketOffset, null);
+    }
+
+    /** Whether any part of a key or the value needs the agent to resolve stacks or symbols. */
+    public boolean symbolic() {
+        return valueSymbolic != null || keyFields.stream().anyMatch(f -> f.symbolic() != null);
     }
 }

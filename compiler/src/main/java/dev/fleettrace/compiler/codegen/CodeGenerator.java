@@ -34,6 +34,18 @@ public final class CodeGenerator {
                     case ProbeTarget.Begin b -> new ProbeProgram("ft_BEGIN", ProgType.RAW_TRACEPOINT, new AttachPoint.Begin(), insns);
                     case ProbeTarget.End e -> throw new IllegalStateException("END runs on the coordinator");
                     case ProbeTarget.Interval i -> throw new IllegalStateException("interval runs on the coordinator");
+                    case ProbeTarget.Kprobe k -> new ProbeProgram(programName(k.function()), ProgType.KPROBE,
+                            new AttachPoint.Kprobe(k.function(), k.offset(), k.ret()), insns);
+                    case ProbeTarget.Uprobe u -> new ProbeProgram(programName(u.symbol().isEmpty() ? "uprobe" : u.symbol()), ProgType.KPROBE,
+                            new AttachPoint.Uprobe(u.probeName(), u.path(), u.fileOffset(), u.ret(), 0), insns);
+                    case ProbeTarget.Usdt u -> new ProbeProgram(programName(u.name()), ProgType.KPROBE,
+                            new AttachPoint.Uprobe(u.probeName(), u.path(), u.fileOffset(), false, u.semaphoreOffset()), insns);
+                    case ProbeTarget.Kfunc k -> new ProbeProgram(programName(k.function()), ProgType.TRACING,
+                            new AttachPoint.Kfunc(k.function(), k.ret(), k.signature().id()), insns);
+                    case ProbeTarget.RawTracepoint r -> new ProbeProgram(programName(r.name()), ProgType.RAW_TRACEPOINT,
+                            new AttachPoint.RawTracepoint(r.name()), insns);
+                    case ProbeTarget.PerfEvent pe -> new ProbeProgram(programName(pe.provider() + "_" + pe.event()), ProgType.PERF_EVENT,
+                            new AttachPoint.PerfEvent(pe.probeName(), pe.type(), pe.config(), pe.period(), pe.frequency()), insns);
                 });
             }
         }

@@ -51,13 +51,16 @@ final class ProbeCodegen {
 
     private static final int BPF_ANY = 0;
 
-    private final TypedProgram prog;
-    private final ResourceAnalyser.Resources res;
+    final TypedProgram prog;
+    final ResourceAnalyser.Resources res;
     private final TypedProgram.ProbeInfo info;
     private final ProbeTarget target;
     private final CompileOptions opts;
-    private final Assembler a = new Assembler();
-    private final Frame frame;
+    final Assembler a = new Assembler();
+    final Frame frame;
+    private final ContextAccess ctx;
+    private final Symbols symbols = new Symbols(this);
+    private final StructAccess structs = new StructAccess(this);
     private final boolean usesCtx;
     private final Map<String, Integer> vars = new HashMap<>();
     private final Deque<Label[]> loops = new ArrayDeque<>();
@@ -74,10 +77,16 @@ final class ProbeCodegen {
         ResourceAnalyser.walk(info.probe().body(), x -> ctx[0] |= usesCtx(x));
         this.usesCtx = ctx[0];
         this.frame = new Frame(usesCtx);
+        this.ctx = new ContextAccess(this, target);
     }
 
     private static boolean usesCtx(Expr e) {
-        return e instanceof Expr.Builtin b && (b.name().equals("args") || b.name().matches("s?arg[0-9]+") || b.name().equals("retval"));
+        return ContextAccess.usesContext(e);
+    }
+
+    /** The stack slot of scratch variable {@code $name}. */
+    int varSlot(String name) {
+        return vars.get(name);
     }
 
     List<Insn> generate() {
@@ -119,6 +128,8 @@ final class ProbeCodegen {
                 Type t = info.vars().get(var.name());
                 if (t instanceof Type.Str) {
                     strInto(value, slot, ResourceAnalyser.align8(t.size()));
+                } else if (t instanceof Type.Symbolized) {
+                    symbols.into(value, slot);
                 } else if (t instanceof Type.Int) {
                     Val v = intExpr(value);
                     a.store(Size.DW, Reg.R10, slot, load(v, Reg.R0));
@@ -232,7 +243,9 @@ final class ProbeCodegen {
         for (int i = 0; i < parts.size(); i++) {
             var f = r.keyFields().get(i);
             Expr k = parts.get(i);
-            if (f.kind() == FieldKind.STRING) {
+            if (f.symbolic() != null) {
+                symbols.into(k, off + f.offset());
+            } else if (f.kind() == FieldKind.STRING) {
                 strInto(k, off + f.offset(), ResourceAnalyser.align8(f.size()));
             } else {
                 Val v = intExpr(k);
@@ -306,6 +319,8 @@ final class ProbeCodegen {
         int val = frame.alloc(r.valueSize());
         if (r.info().value() instanceof Type.Str) {
             strInto(value, val, r.valueSize());
+        } else if (r.info().value() instanceof Type.Symbolized) {
+            symbols.into(value, val);
         } else {
             Val v = intExpr(value);
             a.store(Size.DW, Reg.R10, val, load(v, Reg.R0));
@@ -407,7 +422,9 @@ final class ProbeCodegen {
             List<Expr> args = c.args().subList(1, c.args().size());
             for (int i = 0; i < args.size(); i++) {
                 EventArg ea = spec.args().get(i);
-                if (ea.kind() == FieldKind.STRING) {
+                if (ea.symbolic() != null) {
+                    symbols.into(args.get(i), rec + ea.offset());
+                } else if (ea.kind() == FieldKind.STRING) {
                     strInto(args.get(i), rec + ea.offset(), ResourceAnalyser.align8(ea.size()));
                 } else {
                     Val v = intExpr(args.get(i));
@@ -429,7 +446,7 @@ final class ProbeCodegen {
     // ---- conditions
 
     /** Jumps to {@code target} when {@code e} is {@code when} (true: non-zero), else falls through. */
-    private void branch(Expr e, Label target, boolean when) {
+    void branch(Expr e, Label target, boolean when) {
         switch (e) {
             case Expr.Binary b when b.op() == BinOp.LAND -> {
                 if (!when) {
@@ -587,6 +604,8 @@ final class ProbeCodegen {
                 a.mov(Reg.R1, Reg.R10).add(Reg.R1, off).mov(Reg.R2, Src.imm(16)).call(Helper.GET_CURRENT_COMM);
             }
             case Expr.Builtin b when b.name().equals("probe") -> literalInto(target.probeName(), off, cap);
+            case Expr.Builtin b when b.name().equals("func") -> literalInto(ctx.funcName(b), off, cap);
+            case Expr.Field f when !(f.target() instanceof Expr.Builtin ab && ab.name().equals("args")) -> structs.strInto(f, off, cap);
             case Expr.Builtin b when b.name().equals("host") -> literalInto(opts.hostName(), off, cap);
             case Expr.Var v -> {
                 int src = vars.get(v.name());
@@ -674,7 +693,7 @@ final class ProbeCodegen {
         }
     }
 
-    private void zero(int off, int len) {
+    void zero(int off, int len) {
         int pos = 0;
         while (pos < len) {
             int chunk = Math.min(8, Integer.highestOneBit(len - pos));
@@ -691,13 +710,14 @@ final class ProbeCodegen {
     // ---- integers
 
     /** Computes an integer expression into a Val that survives helper calls. */
-    private Val intExpr(Expr e) {
+    Val intExpr(Expr e) {
         return switch (e) {
             case Expr.IntLit i -> new Val.Const(i.value());
             case Expr.Positional p -> new Val.Const(SemanticAnalyser.parseNumber(prog.params().get(p.index() - 1)));
             case Expr.ParamCount pc -> new Val.Const(prog.params().size());
-            case Expr.Sizeof s -> new Val.Const(s.operand().isPresent() ? prog.typeOf(s.operand().get()).size()
+            case Expr.Sizeof s -> new Val.Const(prog.constant(s) != null ? prog.constant(s) : s.operand().isPresent() ? prog.typeOf(s.operand().get()).size()
                     : prog.typeOf(e) instanceof Type.Int ? sizeofType(s) : 0);
+            case Expr.Call c when prog.constant(c) != null -> new Val.Const(prog.constant(c));
             case Expr.Builtin b -> builtin(b);
             case Expr.Var v -> new Val.Slot(vars.get(v.name()), false);
             case Expr.MapRef m -> mapRead(m);
@@ -784,13 +804,18 @@ final class ProbeCodegen {
                 a.call(Helper.GET_CURRENT_TASK);
                 return keep(Reg.R0);
             }
-            default -> throw new Unsupported(b.span(), "the " + b.name() + " builtin is not supported in kernel probes yet");
+            default -> {
+                return ctx.builtin(b);
+            }
         }
     }
 
     private Val field(Expr.Field f) {
-        if (!(f.target() instanceof Expr.Builtin b && b.name().equals("args")))
-            throw new Unsupported(f.span(), "field access on this expression is not supported yet");
+        if (!(f.target() instanceof Expr.Builtin b && b.name().equals("args"))) return structs.field(f);
+        if (target instanceof ProbeTarget.Kfunc) {
+            Type.Struct ks = (Type.Struct) ((Type.Pointer) prog.typeOf(f.target())).pointee();
+            return ctx.kfuncArg(ks.member(f.field()).orElseThrow());
+        }
         Type.Struct s = tracepointStruct();
         Type.Member m = s.member(f.field()).orElseThrow();
         return switch (m.type()) {
@@ -912,7 +937,7 @@ final class ProbeCodegen {
     }
 
     /** Applies {@code op} to the value in place when it is ours, or to a copy otherwise. */
-    private Val unaryAlu(Val v, java.util.function.Consumer<Reg> op) {
+    Val unaryAlu(Val v, java.util.function.Consumer<Reg> op) {
         switch (v) {
             case Val.InReg(Reg r) -> {
                 op.accept(r);
@@ -935,7 +960,7 @@ final class ProbeCodegen {
     }
 
     /** Runs {@code emit} into a callee-saved register if one is free, else into R0 and spills it. */
-    private Val produce(java.util.function.Consumer<Reg> emit) {
+    Val produce(java.util.function.Consumer<Reg> emit) {
         Reg r = frame.takeReg();
         if (r != null) {
             emit.accept(r);
@@ -948,7 +973,7 @@ final class ProbeCodegen {
     }
 
     /** A value computed into a scratch register (typically R0 after a call), made durable. */
-    private Val keep(Reg scratch) {
+    Val keep(Reg scratch) {
         Reg r = frame.takeReg();
         if (r != null) {
             a.mov(r, scratch);
@@ -977,7 +1002,7 @@ final class ProbeCodegen {
     }
 
     /** The register holding {@code v}: its own, or {@code scratch} after loading it. */
-    private Reg load(Val v, Reg scratch) {
+    Reg load(Val v, Reg scratch) {
         return switch (v) {
             case Val.InReg(Reg r) -> r;
             case Val.Const(long c) -> {
@@ -997,7 +1022,7 @@ final class ProbeCodegen {
         return load(v, scratch);
     }
 
-    private void release(Val v) {
+    void release(Val v) {
         if (v instanceof Val.InReg(Reg r)) frame.giveReg(r);
     }
 }

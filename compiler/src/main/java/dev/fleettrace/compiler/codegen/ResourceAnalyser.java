@@ -19,6 +19,7 @@ import dev.fleettrace.plan.KernelMap;
 import dev.fleettrace.plan.KeyField;
 import dev.fleettrace.plan.MapBinding;
 import dev.fleettrace.plan.MapSchema;
+import dev.fleettrace.plan.Symbolic;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -44,14 +45,34 @@ public final class ResourceAnalyser {
         }
     }
 
+    /**
+     * @param stackMaps the stack trace map of each stack kind and limit ({@link #stackKey}), by plan index
+     */
     public record Resources(List<KernelMap> kernelMaps, Map<String, MapResource> maps, int ringbuf, List<EventSpec> events,
-                            IdentityHashMap<Expr.Call, EventSpec> eventOf) {
+                            IdentityHashMap<Expr.Call, EventSpec> eventOf, Map<String, Integer> stackMaps) {
 
         public List<MapBinding> bindings() {
             List<MapBinding> out = new ArrayList<>();
-            for (MapResource r : maps.values()) out.add(new MapBinding(schema(r.info()), r.kernelIndex(), r.keyFields(), r.bucketOffset()));
+            for (MapResource r : maps.values()) {
+                Symbolic value = r.info().kind() == AggKind.VALUE && r.info().value() instanceof Type.Symbolized s ? ResourceAnalyser.symbolic(s, stackMaps) : null;
+                out.add(new MapBinding(schema(r.info()), r.kernelIndex(), r.keyFields(), r.bucketOffset(), value));
+            }
             return out;
         }
+
+        /** The plan's description of a stack or symbol value, with its stack map. */
+        public Symbolic symbolic(Type.Symbolized s) {
+            return ResourceAnalyser.symbolic(s, stackMaps);
+        }
+    }
+
+    /** Stack maps are shared by every stack of one kind (kernel or user) and limit, as in bpftrace. */
+    static String stackKey(Type.Symbolized s) {
+        return (s.kind().user() ? "u" : "k") + s.limit();
+    }
+
+    static Symbolic symbolic(Type.Symbolized s, Map<String, Integer> stackMaps) {
+        return s.symbolic(s.kind().stack() ? stackMaps.get(stackKey(s)) : -1);
     }
 
     public static Resources analyse(TypedProgram prog, CompileOptions options) throws CompileException {
@@ -75,6 +96,22 @@ public final class ResourceAnalyser {
         }
 
         List<KernelMap> kmaps = new ArrayList<>();
+        // Stack trace maps first (a program without stacks keeps its map numbering); value: the frames.
+        Map<String, Integer> stackMaps = new LinkedHashMap<>();
+        for (TypedProgram.ProbeInfo p : prog.probes()) {
+            if (!p.kernel()) continue;
+            Consumer<Expr> onStack = e -> {
+                if (!(e instanceof Expr.Builtin || e instanceof Expr.Call)) return;
+                if (!(prog.types().get(e) instanceof Type.Symbolized s) || !s.kind().stack()) return;
+                stackMaps.computeIfAbsent(stackKey(s), k -> {
+                    int index = kmaps.size();
+                    kmaps.add(new KernelMap(index, kernelName(index, "stk_" + k), MapType.STACK_TRACE, 4, 8 * Math.max(1, s.limit()), options.mapMaxEntries(), 0));
+                    return index;
+                });
+            };
+            p.probe().predicate().ifPresent(e -> walk(e, onStack));
+            walk(p.probe().body(), onStack);
+        }
         Map<String, MapResource> resources = new LinkedHashMap<>();
         for (String name : kernelMaps) {
             MapInfo info = prog.map(name);
@@ -87,7 +124,8 @@ public final class ResourceAnalyser {
             int off = 0;
             for (Type t : info.keyTypes()) {
                 int size = align8(t.size());
-                fields.add(new KeyField(fieldKind(t), off, t instanceof Type.Str ? t.size() : 8));
+                if (t instanceof Type.Symbolized sym) fields.add(new KeyField(fieldKind(t), off, sym.size(), symbolic(sym, stackMaps)));
+                else fields.add(new KeyField(fieldKind(t), off, t instanceof Type.Str ? t.size() : 8));
                 off += size;
             }
             int bucketOffset = -1;
@@ -124,8 +162,9 @@ public final class ResourceAnalyser {
                         int o = 8;
                         for (Expr a : c.args().subList(1, c.args().size())) {
                             Type t = prog.typeOf(a);
-                            int size = t instanceof Type.Str s ? s.size() : 8;
-                            args.add(new EventArg(t instanceof Type.Str ? FieldKind.STRING : signed(t) ? FieldKind.INT : FieldKind.UINT, o, size));
+                            int size = t instanceof Type.Str s ? s.size() : t instanceof Type.Symbolized sym ? sym.size() : 8;
+                            if (t instanceof Type.Symbolized sym) args.add(new EventArg(fieldKind(t), o, size, symbolic(sym, stackMaps)));
+                            else args.add(new EventArg(t instanceof Type.Str ? FieldKind.STRING : signed(t) ? FieldKind.INT : FieldKind.UINT, o, size));
                             o += align8(size);
                         }
                         yield new EventSpec.Printf(id, o, ((Expr.StrLit) c.args().getFirst()).value(), args, fromBegin.contains(c));
@@ -141,7 +180,7 @@ public final class ResourceAnalyser {
             if (ev.size() > 400) diags.error(Span.NONE, "an event record of " + ev.size() + " bytes does not fit the BPF stack");
         }
         diags.throwIfErrors();
-        return new Resources(kmaps, resources, ringbuf, events, eventOf);
+        return new Resources(kmaps, resources, ringbuf, events, eventOf, stackMaps);
     }
 
     /** Calls whose effect is a record in the ring buffer, for the agent to forward. */
@@ -155,6 +194,7 @@ public final class ResourceAnalyser {
             case Type.Agg a -> a.signed() ? FieldKind.INT : FieldKind.UINT;
             case Type.Str s -> FieldKind.STRING;
             case Type.Int i -> i.signed() ? FieldKind.INT : FieldKind.UINT;
+            case Type.Symbolized s -> s.kind().stack() ? FieldKind.STACK : FieldKind.STRING;
             default -> FieldKind.INT;
         };
         return new MapSchema("@" + info.name(), info.kind(), key, value, info.lhistMin(), info.lhistMax(), info.lhistStep());
@@ -164,6 +204,7 @@ public final class ResourceAnalyser {
         return switch (t) {
             case Type.Str s -> FieldKind.STRING;
             case Type.Int i -> i.signed() ? FieldKind.INT : FieldKind.UINT;
+            case Type.Symbolized s -> s.kind().stack() ? FieldKind.STACK : FieldKind.STRING;
             default -> FieldKind.UINT;
         };
     }

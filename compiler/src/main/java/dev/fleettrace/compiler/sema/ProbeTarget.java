@@ -1,6 +1,9 @@
 package dev.fleettrace.compiler.sema;
 
 import dev.fleettrace.compiler.facts.TracepointFormat;
+import dev.fleettrace.compiler.facts.btf.Btf;
+import dev.fleettrace.compiler.facts.elf.UsdtArgument;
+import java.util.List;
 
 /** One attach point after parsing and wildcard expansion. */
 public sealed interface ProbeTarget {
@@ -53,6 +56,80 @@ public sealed interface ProbeTarget {
         @Override
         public boolean kernel() {
             return false;
+        }
+    }
+
+    /** {@code kprobe:FUNC[+OFFSET]} and {@code kretprobe:FUNC}, through the kprobe PMU. */
+    record Kprobe(String function, long offset, boolean ret) implements ProbeTarget {
+        @Override
+        public String probeName() {
+            return (ret ? "kretprobe:" : "kprobe:") + function + (offset != 0 ? "+" + offset : "");
+        }
+    }
+
+    /**
+     * {@code uprobe:PATH:SYMBOL[+OFFSET]}, {@code uprobe:PATH:ADDRESS} and {@code uretprobe:...}.
+     *
+     * @param symbol     the function as written after expansion, or empty for an address
+     * @param address    the probed link-time address (symbol plus offset)
+     * @param fileOffset where the kernel places the breakpoint: the address's offset in the file
+     */
+    record Uprobe(String path, String symbol, long offset, long address, long fileOffset, boolean ret) implements ProbeTarget {
+        @Override
+        public String probeName() {
+            String where = symbol.isEmpty() ? "0x" + Long.toHexString(address) : symbol + (offset != 0 ? "+" + offset : "");
+            return (ret ? "uretprobe:" : "uprobe:") + path + ":" + where;
+        }
+    }
+
+    /**
+     * {@code usdt:PATH:[PROVIDER:]NAME}: a uprobe at the probe's file offset, with the kernel counting
+     * its semaphore ({@code semaphoreOffset}, a file offset, 0 when the probe has none).
+     */
+    record Usdt(String path, String provider, String name, long fileOffset, long semaphoreOffset, List<UsdtArgument> arguments)
+            implements ProbeTarget {
+        public Usdt {
+            arguments = List.copyOf(arguments);
+        }
+
+        @Override
+        public String probeName() {
+            return "usdt:" + path + ":" + provider + ":" + name;
+        }
+    }
+
+    /** {@code kfunc:FUNC} / {@code kretfunc:FUNC}: fentry/fexit programs, arguments typed from BTF. */
+    record Kfunc(String function, boolean ret, Btf.Function signature) implements ProbeTarget {
+        @Override
+        public String probeName() {
+            return (ret ? "kretfunc:" : "kfunc:") + function;
+        }
+    }
+
+    /** {@code rawtracepoint:NAME}: the tracepoint's raw arguments as {@code arg0..N}. */
+    record RawTracepoint(String name) implements ProbeTarget {
+        @Override
+        public String probeName() {
+            return "rawtracepoint:" + name;
+        }
+    }
+
+    /**
+     * {@code profile:hz:N}, {@code profile:s|ms|us:N} (on every CPU), {@code software:EVENT:PERIOD},
+     * {@code hardware:EVENT:PERIOD}: a perf event sampled every {@code period} events (or {@code freq}
+     * times a second when {@code frequency}).
+     *
+     * @param provider profile, software or hardware
+     * @param event    the event as written ({@code hz}, {@code cpu-clock}, {@code cycles})
+     * @param value    the number as written, empty when left out
+     * @param type     perf_event_attr.type (PERF_TYPE_SOFTWARE 1, PERF_TYPE_HARDWARE 0)
+     * @param config   perf_event_attr.config
+     */
+    record PerfEvent(String provider, String event, String value, int type, long config, long period, boolean frequency)
+            implements ProbeTarget {
+        @Override
+        public String probeName() {
+            return provider + ":" + event + (value.isEmpty() ? "" : ":" + value);
         }
     }
 }

@@ -59,6 +59,8 @@ public final class SemanticAnalyser {
     private final Options opts;
     private final LinkedHashMap<String, MapInfo> maps = new LinkedHashMap<>();
     private IdentityHashMap<Expr, Type> types = new IdentityHashMap<>();
+    /** Values known when compiling that codegen cannot work out alone: sizeof(struct x), kaddr(), uaddr(). */
+    private IdentityHashMap<Expr, Long> constants = new IdentityHashMap<>();
     private Diagnostics diags;
     private boolean report;
 
@@ -80,7 +82,7 @@ public final class SemanticAnalyser {
         }
     }
 
-    private enum Kind { BEGIN, END, TRACEPOINT, INTERVAL }
+    private enum Kind { BEGIN, END, TRACEPOINT, INTERVAL, KPROBE, KRETPROBE, UPROBE, URETPROBE, USDT, KFUNC, KRETFUNC, RAWTRACEPOINT, PERF_EVENT }
 
     private TypedProgram run(Program ast) throws CompileException {
         Diagnostics resolveDiags = new Diagnostics(source);
@@ -90,7 +92,7 @@ public final class SemanticAnalyser {
             List<ProbeTarget> ts = new ArrayList<>();
             boolean userspace = p.attachPoints().stream().allMatch(SemanticAnalyser::userspaceSpec);
             if (!opts.kernelProbes() && !userspace) continue;
-            for (AttachPointSpec ap : p.attachPoints()) ts.addAll(AttachPoints.resolve(ap, facts, resolveDiags, opts.factsComplete()));
+            for (AttachPointSpec ap : p.attachPoints()) ts.addAll(AttachPoints.resolve(ap, facts, resolveDiags, opts.factsComplete(), opts.params()));
             if (!ts.isEmpty() && ts.stream().map(SemanticAnalyser::kindOf).distinct().count() > 1)
                 resolveDiags.error(p.attachPoints().getFirst().span().to(p.attachPoints().getLast().span()), "a probe's attach points must all be of one kind");
             probes.add(p);
@@ -106,7 +108,7 @@ public final class SemanticAnalyser {
         }
         List<TypedProgram.ProbeInfo> infos = walk(probes, targets, true);
         diags.throwIfErrors();
-        return new TypedProgram(source, ast, infos, new LinkedHashMap<>(maps), types, opts.params(), diags.warnings());
+        return new TypedProgram(source, ast, infos, new LinkedHashMap<>(maps), types, opts.params(), diags.warnings(), constants);
     }
 
     static boolean userspaceSpec(AttachPointSpec ap) {
@@ -122,6 +124,12 @@ public final class SemanticAnalyser {
             case ProbeTarget.End e -> Kind.END;
             case ProbeTarget.Tracepoint tp -> Kind.TRACEPOINT;
             case ProbeTarget.Interval i -> Kind.INTERVAL;
+            case ProbeTarget.Kprobe k -> k.ret() ? Kind.KRETPROBE : Kind.KPROBE;
+            case ProbeTarget.Uprobe u -> u.ret() ? Kind.URETPROBE : Kind.UPROBE;
+            case ProbeTarget.Usdt u -> Kind.USDT;
+            case ProbeTarget.Kfunc k -> k.ret() ? Kind.KRETFUNC : Kind.KFUNC;
+            case ProbeTarget.RawTracepoint r -> Kind.RAWTRACEPOINT;
+            case ProbeTarget.PerfEvent pe -> Kind.PERF_EVENT;
         };
     }
 
@@ -129,6 +137,7 @@ public final class SemanticAnalyser {
         report = reporting;
         diags = new Diagnostics(source);
         types = new IdentityHashMap<>();
+        constants = new IdentityHashMap<>();
         List<TypedProgram.ProbeInfo> infos = new ArrayList<>();
         for (int i = 0; i < probes.size(); i++) {
             Probe p = probes.get(i);
@@ -284,7 +293,7 @@ public final class SemanticAnalyser {
                 kt.addAll(tup.elements().stream().map(SemanticAnalyser::keyPart).toList());
                 continue;
             }
-            if (!(t instanceof Type.Int || t instanceof Type.Str)) {
+            if (!(t instanceof Type.Int || t instanceof Type.Str || t instanceof Type.Symbolized)) {
                 error(k.span(), "Invalid map key type: " + t);
                 return null;
             }
@@ -432,8 +441,9 @@ public final class SemanticAnalyser {
                     Type t = expr(s.operand().get(), ctx);
                     if (t == null) yield null;
                 } else if (intType(s.type().get()) == null) {
-                    error(s.span(), "sizeof(" + s.type().get() + "): struct types need BTF, which is not supported yet");
-                    yield null;
+                    Type.Struct st = structNamed(s.type().get());
+                    if (st == null) yield null;
+                    constants.put(s, s.type().get().pointerDepth() > 0 ? 8L : st.size());
                 }
                 yield Type.Int.UINT64;
             }
@@ -447,7 +457,7 @@ public final class SemanticAnalyser {
     private Type builtin(Expr.Builtin b, Ctx ctx) {
         String n = b.name();
         switch (n) {
-            case "pid", "tid", "uid", "gid", "cpu", "numaid", "cgroup", "nsecs", "elapsed", "jiffies", "cpid", "retval", "curtask" -> {
+            case "pid", "tid", "uid", "gid", "cpu", "numaid", "cgroup", "nsecs", "elapsed", "jiffies", "cpid", "curtask" -> {
                 return Type.Int.UINT64;
             }
             case "rand" -> {
@@ -459,33 +469,22 @@ public final class SemanticAnalyser {
             case "username" -> {
                 return new Type.Str(STRLEN);
             }
-            case "probe", "func" -> {
+            case "probe" -> {
                 return new Type.Str(STRLEN);
             }
             case "host" -> {
                 return new Type.Str(HOST_LEN);
             }
             case "args" -> {
-                if (ctx.kind() != Kind.TRACEPOINT) {
+                if (ctx.kind() != Kind.TRACEPOINT && ctx.kind() != Kind.KFUNC && ctx.kind() != Kind.KRETFUNC) {
                     error(b.span(), "The args builtin can only be used with tracepoint/kfunc/uprobeprobes (" + kindName(ctx) + " used here)");
                     return null;
                 }
                 if (ctx.targets().isEmpty()) return null;
-                ProbeTarget.Tracepoint tp = (ProbeTarget.Tracepoint) ctx.targets().getFirst();
-                return new Type.Pointer(TracepointTypes.struct(tp.format()), false);
+                return argsType(ctx.targets().getFirst());
             }
             default -> {
-                if (n.matches("arg[0-9]+") || n.matches("sarg[0-9]+")) {
-                    if (ctx.kind() == Kind.TRACEPOINT) {
-                        error(b.span(), "The " + n + " builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes");
-                        return null;
-                    }
-                    return Type.Int.UINT64;
-                }
-                if (Set.of("kstack", "ustack").contains(n)) {
-                    error(b.span(), n + " is not supported yet");
-                    return null;
-                }
+                if (ContextTypes.handlesBuiltin(n)) return ContextTypes.builtin(b, ctx.targets(), facts, this::error);
                 error(b.span(), "Unknown identifier: '" + n + "'");
                 return null;
             }
@@ -495,9 +494,14 @@ public final class SemanticAnalyser {
     private static String kindName(Ctx ctx) {
         return switch (ctx.kind()) {
             case BEGIN, END -> "special";
-            case TRACEPOINT -> "tracepoint";
-            case INTERVAL -> "interval";
+            default -> ctx.targets().isEmpty() ? "tracepoint" : ContextTypes.typeName(ctx.targets().getFirst());
         };
+    }
+
+    /** The type of {@code args} in a tracepoint (its record) or a kfunc (its arguments, from BTF). */
+    private Type argsType(ProbeTarget t) {
+        if (t instanceof ProbeTarget.Tracepoint tp) return new Type.Pointer(TracepointTypes.struct(tp.format()), false);
+        return ContextTypes.kfuncArgs(t, facts);
     }
 
     private Type mapRead(Expr.MapRef m, Ctx ctx) {
@@ -577,13 +581,15 @@ public final class SemanticAnalyser {
                 error(f.span(), "Can not access field '" + f.field() + "' on expression of type '" + t + "'");
                 return null;
             }
-            s = ps;
+            s = completeStruct(ps);
+            // Code generation reads the members' offsets from the target's type: keep the completed struct.
+            if (s != ps) types.put(f.target(), new Type.Pointer(s, p.user()));
         } else {
             if (!(t instanceof Type.Struct ss)) {
                 error(f.span(), "Can not access field '" + f.field() + "' on expression of type '" + t + "'");
                 return null;
             }
-            s = ss;
+            s = completeStruct(ss);
         }
         Optional<Type.Member> m = s.member(f.field());
         if (m.isEmpty()) {
@@ -593,7 +599,7 @@ public final class SemanticAnalyser {
         // Every target of the probe must have the field, with the same type.
         if (f.target() instanceof Expr.Builtin bi && bi.name().equals("args")) {
             for (ProbeTarget pt : ctx.targets()) {
-                Type.Struct other = TracepointTypes.struct(((ProbeTarget.Tracepoint) pt).format());
+                if (!(argsType(pt) instanceof Type.Pointer ap && ap.pointee() instanceof Type.Struct other)) continue;
                 Optional<Type.Member> om = other.member(f.field());
                 if (om.isEmpty()) {
                     error(f.span(), "Struct/union of type '" + other + "' does not contain a field named '" + f.field() + "'");
@@ -631,14 +637,58 @@ public final class SemanticAnalyser {
         if (t == null) return null;
         Type.Int target = intType(c.type());
         if (target == null) {
-            error(c.type().span(), "Cannot cast to \"" + c.type() + "\": struct types need BTF, which is not supported yet");
-            return null;
+            Type st = structPointerType(c.type(), ctx);
+            if (st == null) return null;
+            if (!(t instanceof Type.Int || t instanceof Type.Pointer)) {
+                error(c.span(), "Cannot cast from \"" + t + "\" to \"" + c.type() + "\"");
+                return null;
+            }
+            return st;
         }
         if (!(t instanceof Type.Int || t instanceof Type.Pointer)) {
             error(c.span(), "Cannot cast from \"" + t + "\" to \"" + c.type() + "\"");
             return null;
         }
         return target;
+    }
+
+    /** A struct from the kernel's BTF by its C name ({@code struct task_struct}); null after reporting why not. */
+    private Type.Struct structNamed(TypeName tn) {
+        String name = tn.name();
+        if (!name.startsWith("struct ") && !name.startsWith("union ")) {
+            error(tn.span(), "Unknown type: " + name);
+            return null;
+        }
+        if (facts.btf().isEmpty()) {
+            if (opts.factsComplete()) error(tn.span(), "Unknown struct/union: '" + name + "': this kernel has no BTF (/sys/kernel/btf/vmlinux)");
+            return null;
+        }
+        Optional<Type.Struct> s = BtfTypes.named(facts.btf().get(), name);
+        if (s.isEmpty()) error(tn.span(), "Unknown struct/union: '" + name + "'");
+        return s.orElse(null);
+    }
+
+    /** {@code (struct x *)}: a pointer to a BTF struct, into user memory in uprobes and usdt probes. */
+    private Type structPointerType(TypeName tn, Ctx ctx) {
+        if (tn.pointerDepth() == 0 || tn.arrayLength() >= 0) {
+            if (tn.name().startsWith("struct ") || tn.name().startsWith("union ")) {
+                error(tn.span(), "Cannot cast to \"" + tn + "\": only pointers to structs can be cast to");
+            } else {
+                error(tn.span(), "Unknown type: " + tn);
+            }
+            return null;
+        }
+        Type.Struct s = structNamed(tn);
+        if (s == null) return null;
+        boolean user = ContextTypes.userSpace(ctx.targets());
+        Type t = new Type.Pointer(s, user);
+        for (int i = 1; i < tn.pointerDepth(); i++) t = new Type.Pointer(t, user);
+        return t;
+    }
+
+    /** An opaque struct met through a pointer, with its members from BTF. */
+    private Type.Struct completeStruct(Type.Struct s) {
+        return facts.btf().map(btf -> BtfTypes.complete(btf, s)).orElse(s);
     }
 
     /** {@code (uint8)}, {@code (int64)}; null for anything else. */
@@ -802,8 +852,11 @@ public final class SemanticAnalyser {
                 error(c.span(), c.name() + "() is not supported yet");
                 return null;
             }
-            case "join", "ksym", "usym", "kaddr", "uaddr", "ntop", "cgroupid", "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
-                 "kstack", "ustack", "sizeof", "offsetof", "unwatch", "skboutput", "debugf", "strcontains", "pton", "percpu_kaddr", "len" -> {
+            case "kstack", "ustack", "ksym", "usym", "kaddr", "uaddr" -> {
+                return ContextTypes.call(c, ctx.targets(), facts, opts.factsComplete(), a -> expr(a, ctx), constants::put, this::error);
+            }
+            case "join", "ntop", "cgroupid", "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
+                 "sizeof", "offsetof", "unwatch", "skboutput", "debugf", "strcontains", "pton", "percpu_kaddr", "len" -> {
                 error(c.span(), c.name() + "() is not supported yet");
                 return null;
             }
@@ -831,6 +884,7 @@ public final class SemanticAnalyser {
             }
             argTypes.add(switch (t) {
                 case Type.Str s -> PrintfFormat.ArgType.STRING;
+                case Type.Symbolized s -> PrintfFormat.ArgType.STRING;
                 case Type.Int i -> PrintfFormat.ArgType.INTEGER;
                 case Type.Pointer p -> PrintfFormat.ArgType.INTEGER;
                 default -> {

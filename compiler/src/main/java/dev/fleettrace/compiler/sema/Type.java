@@ -1,6 +1,7 @@
 package dev.fleettrace.compiler.sema;
 
 import dev.fleettrace.plan.AggKind;
+import dev.fleettrace.plan.Symbolic;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -94,9 +95,18 @@ public sealed interface Type {
      * A struct member. {@code dataLoc}: a tracepoint's {@code __data_loc} field, a 32-bit word whose low
      * half is the offset of the data in the record and whose high half is its length.
      */
-    record Member(String name, Type type, int offset, boolean dataLoc) {
+    record Member(String name, Type type, int offset, boolean dataLoc, int bitShift, int bitSize) {
+        public Member(String name, Type type, int offset, boolean dataLoc) {
+            this(name, type, offset, dataLoc, 0, 0);
+        }
+
         public Member(String name, Type type, int offset) {
             this(name, type, offset, false);
+        }
+
+        /** A bitfield: {@code bitSize} bits, {@code bitShift} bits into the {@code type.size()} bytes at {@code offset}. */
+        public boolean bitfield() {
+            return bitSize > 0;
         }
     }
 
@@ -123,6 +133,27 @@ public sealed interface Type {
         @Override
         public String toString() {
             return kind.function();
+        }
+    }
+
+    /**
+     * A stack ({@code kstack}, {@code ustack(perf, 3)}) or a code symbol ({@code ksym(ip)}, {@code usym(ip)}):
+     * an id or address in the kernel, text once the agent resolved it.
+     */
+    record Symbolized(Symbolic.Kind kind, int limit, Symbolic.StackMode mode) implements Type {
+        @Override
+        public int size() {
+            return kind.user() ? 16 : 8;
+        }
+
+        /** The plan's description, with the stack map the resource analysis chose. */
+        public Symbolic symbolic(int stackMap) {
+            return new Symbolic(kind, limit, mode, stackMap);
+        }
+
+        @Override
+        public String toString() {
+            return kind.name().toLowerCase();
         }
     }
 

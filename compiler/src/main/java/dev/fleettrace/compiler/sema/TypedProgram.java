@@ -15,7 +15,8 @@ import java.util.SequencedMap;
  * type of every expression (keyed by node identity).
  */
 public record TypedProgram(Source source, Program ast, List<ProbeInfo> probes, SequencedMap<String, MapInfo> maps,
-                           IdentityHashMap<Expr, Type> types, List<String> params, List<Diagnostic> warnings) {
+                           IdentityHashMap<Expr, Type> types, List<String> params, List<Diagnostic> warnings,
+                           IdentityHashMap<Expr, Long> constants) {
 
     /** A probe with its targets and the types of its scratch variables. */
     public record ProbeInfo(Probe probe, List<ProbeTarget> targets, Map<String, Type> vars) {
@@ -28,6 +29,11 @@ public record TypedProgram(Source source, Program ast, List<ProbeInfo> probes, S
         Type t = types.get(e);
         if (t == null) throw new IllegalStateException("no type for " + e);
         return t;
+    }
+
+    /** A value semantic analysis worked out for {@code e} ({@code sizeof(struct x)}, {@code kaddr("f")}), or null. */
+    public Long constant(Expr e) {
+        return constants.get(e);
     }
 
     public MapInfo map(String name) {

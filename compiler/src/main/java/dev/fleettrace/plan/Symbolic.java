@@ -1,0 +1,56 @@
+package dev.fleettrace.plan;
+
+/**
+ * A kernel value that the agent turns into text before it leaves the host: a stack id (kstack,
+ * ustack) or a code address (ksym, usym). Text merges across hosts where ids and addresses do not
+ * (every kernel numbers its stacks and lays out its code differently).
+ *
+ * <p>In the kernel the value is {@code kernelSize()} bytes: a stack id (8) or an address (8), and for
+ * user space the process id after it (8), because user addresses mean something only in their process.
+ *
+ * @param limit    stacks: the most frames kept (bpftrace's {@code kstack(3)})
+ * @param mode     stacks: how frames print
+ * @param stackMap stacks: plan index of the stack trace map holding them; -1 for symbols
+ */
+public record Symbolic(Kind kind, int limit, StackMode mode, int stackMap) {
+
+    public enum Kind {
+        KSTACK, USTACK, KSYM, USYM;
+
+        public boolean stack() {
+            return this == KSTACK || this == USTACK;
+        }
+
+        public boolean user() {
+            return this == USTACK || this == USYM;
+        }
+    }
+
+    /** bpftrace's stack modes: {@code sym+off} lines, perf's {@code addr sym+off (module)}, or raw addresses. */
+    public enum StackMode { BPFTRACE, PERF, RAW }
+
+    /** The most frames a stack map keeps (the kernel's PERF_MAX_STACK_DEPTH). */
+    public static final int MAX_FRAMES = 127;
+
+    public static Symbolic ksym() {
+        return new Symbolic(Kind.KSYM, 0, StackMode.BPFTRACE, -1);
+    }
+
+    public static Symbolic usym() {
+        return new Symbolic(Kind.USYM, 0, StackMode.BPFTRACE, -1);
+    }
+
+    public int kernelSize() {
+        return kind.user() ? 16 : 8;
+    }
+
+    /** How the text is typed once resolved: stacks print on their own lines, symbols as strings. */
+    public FieldKind printedKind() {
+        return kind.stack() ? FieldKind.STACK : FieldKind.STRING;
+    }
+
+    /** The bpftrace type name: {@code kstack}, {@code ustack}, {@code ksym}, {@code usym}. */
+    public String typeName() {
+        return kind.name().toLowerCase();
+    }
+}
