@@ -20,8 +20,18 @@ public final class CanonicalKey {
 
     /** Encodes a kernel map key laid out as {@code fields} in {@code raw}. */
     public static byte[] fromKernel(List<KeyField> fields, byte[] raw) {
+        return fromKernel(fields, raw, SymbolResolver.NONE);
+    }
+
+    /** Encodes a kernel map key, stacks and symbols turned into their text by {@code symbols}. */
+    public static byte[] fromKernel(List<KeyField> fields, byte[] raw, SymbolResolver symbols) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(fields.size() * 8);
         for (KeyField f : fields) {
+            if (f.symbolic() != null) {
+                byte[] text = symbols.text(f.symbolic(), raw, f.offset(), true);
+                putString(out, text, 0, text.length);
+                continue;
+            }
             switch (f.kind()) {
                 case INT, UINT -> putLong(out, readInt(raw, f.offset(), f.size(), f.kind() == FieldKind.INT));
                 case STRING, STACK -> {

@@ -851,7 +851,8 @@ final class ProbeCodegen {
     }
 
     private Val cast(Expr.Cast c) {
-        Type.Int t = (Type.Int) prog.typeOf(c);
+        // (struct x *)e: the same 64 bits, now typed as a pointer.
+        if (!(prog.typeOf(c) instanceof Type.Int t)) return intExpr(c.operand());
         if (t.bits() == 64) return intExpr(c.operand());
         Val v = intExpr(c.operand());
         if (v instanceof Val.Const(long k)) return new Val.Const(truncate(k, t));

@@ -2,6 +2,7 @@ package dev.fleettrace.agent.delta;
 
 import dev.fleettrace.agent.kernel.LoadedProgram;
 import dev.fleettrace.agent.kernel.maps.BpfMap;
+import dev.fleettrace.agent.symbols.Symbolizer;
 import dev.fleettrace.plan.MapBinding;
 import dev.fleettrace.schemas.MapDelta;
 import java.util.ArrayList;
@@ -24,23 +25,28 @@ public final class DeltaReader {
     private record Source(MapTracker tracker, BpfMap map) {}
 
     private final List<Source> sources = new ArrayList<>();
+    private final Symbolizer symbolizer;
 
     /** A reader of every map binding of {@code program}'s plan. */
     public DeltaReader(LoadedProgram program) {
         this(program.plan().bindings(), program::map);
     }
 
-    /** A reader of {@code bindings}, whose kernel map indexes {@code maps} resolves. */
+    /** A reader of {@code bindings}, whose kernel map indexes {@code maps} resolves (stack trace maps included). */
     public DeltaReader(List<MapBinding> bindings, IntFunction<BpfMap> maps) {
+        symbolizer = bindings.stream().anyMatch(MapBinding::symbolic) ? new Symbolizer(maps) : null;
         for (MapBinding b : bindings) {
             BpfMap map = maps.apply(b.kernelMap());
-            sources.add(new Source(MapTracker.of(b, Layout.of(map)), map));
+            MapTracker t = MapTracker.of(b, Layout.of(map));
+            if (b.symbolic()) t.symbols = symbolizer;
+            sources.add(new Source(t, map));
         }
     }
 
     /** The changes since the previous read (everything on the first read), one {@link MapDelta} per changed map. */
     public List<MapDelta> read() {
         List<MapDelta> deltas = new ArrayList<>();
+        if (symbolizer != null) symbolizer.refresh();
         for (Source s : sources) {
             MapTracker t = s.tracker();
             t.begin();

@@ -4,6 +4,7 @@ import dev.fleettrace.plan.AggKind;
 import dev.fleettrace.plan.CanonicalKey;
 import dev.fleettrace.plan.FieldKind;
 import dev.fleettrace.plan.MapBinding;
+import dev.fleettrace.plan.SymbolResolver;
 import dev.fleettrace.schemas.DeltaEntry;
 import dev.fleettrace.schemas.MapDelta;
 import java.lang.invoke.MethodHandles;
@@ -41,6 +42,8 @@ abstract sealed class MapTracker {
 
     final MapBinding binding;
     final Layout layout;
+    /** Turns stack ids and addresses into text (the agent's symbolizer when the map has stacks or symbols). */
+    SymbolResolver symbols = SymbolResolver.NONE;
     final Map<RawKey, State> states = new HashMap<>();
     final RawKey probe = new RawKey();
     List<DeltaEntry> out = new ArrayList<>();
@@ -81,7 +84,7 @@ abstract sealed class MapTracker {
 
     byte[] canonical(byte[] keys, int koff) {
         byte[] raw = koff == 0 && keys.length == layout.keySize() ? keys : Arrays.copyOfRange(keys, koff, koff + layout.keySize());
-        return CanonicalKey.fromKernel(binding.keyFields(), raw);
+        return CanonicalKey.fromKernel(binding.keyFields(), raw, symbols);
     }
 
     static DeltaEntry entry(byte[] key, List<Long> values) {
@@ -321,6 +324,11 @@ abstract sealed class MapTracker {
             if (s.value != null && Arrays.equals(s.value, 0, size, values, voff, voff + size)) return;
             s.value = Arrays.copyOfRange(values, voff, voff + size);
             byte[] key = canonical(keys, koff);
+            if (binding.valueSymbolic() != null) {
+                byte[] text = symbols.text(binding.valueSymbolic(), values, voff, false);
+                out.add(new DeltaEntry(ByteBuffer.wrap(key), List.of(), ByteBuffer.wrap(text), false));
+                return;
+            }
             out.add(switch (kind) {
                 case INT, UINT -> entry(key, List.of(CanonicalKey.readInt(values, voff, Math.min(8, size), kind == FieldKind.INT)));
                 case STRING -> new DeltaEntry(ByteBuffer.wrap(key), List.of(), ByteBuffer.wrap(Arrays.copyOf(s.value, strlen(s.value))), false);
@@ -330,7 +338,7 @@ abstract sealed class MapTracker {
 
         @Override
         void vanished(RawKey key, State state) {
-            out.add(new DeltaEntry(ByteBuffer.wrap(CanonicalKey.fromKernel(binding.keyFields(), key.bytes())), List.of(), null, true));
+            out.add(new DeltaEntry(ByteBuffer.wrap(CanonicalKey.fromKernel(binding.keyFields(), key.bytes(), symbols)), List.of(), null, true));
         }
 
         static int strlen(byte[] b) {

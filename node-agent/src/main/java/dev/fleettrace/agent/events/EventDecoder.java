@@ -3,6 +3,7 @@ package dev.fleettrace.agent.events;
 import dev.fleettrace.plan.EventArg;
 import dev.fleettrace.plan.EventSpec;
 import dev.fleettrace.plan.PrintfFormat;
+import dev.fleettrace.plan.SymbolResolver;
 import dev.fleettrace.schemas.EventKind;
 import dev.fleettrace.schemas.ProbeEvent;
 import java.nio.ByteBuffer;
@@ -17,8 +18,15 @@ import java.util.List;
 public final class EventDecoder {
     private final List<EventSpec> specs;
     private final PrintfFormat[] formats;
+    private final SymbolResolver symbols;
 
     public EventDecoder(List<EventSpec> specs) {
+        this(specs, SymbolResolver.NONE);
+    }
+
+    /** A decoder whose stack and symbol arguments {@code symbols} turns into text. */
+    public EventDecoder(List<EventSpec> specs, SymbolResolver symbols) {
+        this.symbols = symbols;
         this.specs = List.copyOf(specs);
         this.formats = new PrintfFormat[specs.size()];
         for (EventSpec s : specs) if (s instanceof EventSpec.Printf p) formats[p.id()] = PrintfFormat.parse(p.format());
@@ -37,6 +45,12 @@ public final class EventDecoder {
             case EventSpec.Printf p -> {
                 List<Object> args = new ArrayList<>(p.args().size());
                 for (EventArg a : p.args()) {
+                    if (a.symbolic() != null) {
+                        byte[] raw = new byte[a.size()];
+                        b.get(start + a.offset(), raw);
+                        args.add(symbols.text(a.symbolic(), raw, 0, false));
+                        continue;
+                    }
                     switch (a.kind()) {
                         case INT, UINT -> args.add(b.getLong(start + a.offset()));
                         case STRING, STACK -> {

@@ -1,23 +1,55 @@
 package dev.fleettrace.agent.kernel;
 
 import dev.fleettrace.agent.kernel.maps.Cpus;
+import dev.fleettrace.agent.kernel.pmu.EventSources;
 import dev.fleettrace.agent.kernel.tracefs.Tracefs;
+import dev.fleettrace.agent.symbols.ElfFiles;
+import dev.fleettrace.agent.symbols.Kallsyms;
+import dev.fleettrace.compiler.facts.Binary;
 import dev.fleettrace.compiler.facts.KernelFacts;
+import dev.fleettrace.compiler.facts.ProbeFamily;
 import dev.fleettrace.compiler.facts.TracepointFormat;
+import dev.fleettrace.compiler.facts.btf.Btf;
+import dev.fleettrace.compiler.facts.btf.BtfException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
-/** The facts of the kernel this agent runs on, read from tracefs and sysfs; formats are read once and cached. */
+/**
+ * The facts of the kernel this agent runs on, read from tracefs, sysfs and procfs: tracepoint formats
+ * (read once and cached), BTF, kernel symbols, the ELF files probes name, and which probe families the
+ * kernel's event sources support.
+ */
 public final class HostKernelFacts implements KernelFacts {
+    public static final Path BTF = Path.of("/sys/kernel/btf/vmlinux");
+    /** Where libraries named without a path ({@code uprobe:libc:malloc}) are looked for, after PATH for programs. */
+    static final List<Path> LIBRARY_DIRS = List.of(Path.of("/lib/x86_64-linux-gnu"), Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/lib64"),
+            Path.of("/usr/lib64"), Path.of("/lib"), Path.of("/usr/lib"), Path.of("/usr/local/lib"));
+
+    private static volatile Optional<Btf> hostBtf;
+
     private final Tracefs tracefs;
     private final int possibleCpus;
+    private final EventSources pmus;
     private final ConcurrentHashMap<String, Optional<TracepointFormat>> formats = new ConcurrentHashMap<>();
     private volatile List<String> tracepoints;
+    private volatile List<String> kernelFunctions;
 
     public HostKernelFacts(Tracefs tracefs, int possibleCpus) {
+        this(tracefs, possibleCpus, EventSources.host());
+    }
+
+    HostKernelFacts(Tracefs tracefs, int possibleCpus, EventSources pmus) {
         this.tracefs = tracefs;
         this.possibleCpus = possibleCpus;
+        this.pmus = pmus;
     }
 
     /** Facts of this host. */
@@ -46,5 +78,99 @@ public final class HostKernelFacts implements KernelFacts {
     @Override
     public int possibleCpus() {
         return possibleCpus;
+    }
+
+    /** The kernel's BTF, parsed once per process (it cannot change while the kernel runs). */
+    @Override
+    public Optional<Btf> btf() {
+        Optional<Btf> b = hostBtf;
+        if (b == null) {
+            synchronized (HostKernelFacts.class) {
+                b = hostBtf;
+                if (b == null) {
+                    try {
+                        b = Files.isReadable(BTF) ? Optional.of(Btf.parse(Files.readAllBytes(BTF))) : Optional.empty();
+                    } catch (IOException | BtfException e) {
+                        b = Optional.empty();
+                    }
+                    hostBtf = b;
+                }
+            }
+        }
+        return b;
+    }
+
+    @Override
+    public Optional<Binary> binary(String name) {
+        return locate(name).flatMap(p -> ElfFiles.get(p).map(elf -> new Binary(p.toString(), elf)));
+    }
+
+    /** A probe's file as the host finds it: a path as given, else a program on PATH, else a library by name. */
+    static Optional<Path> locate(String name) {
+        if (name.contains("/")) {
+            Path p = Path.of(name).toAbsolutePath().normalize();
+            return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+        for (String dir : path.split(":")) {
+            if (dir.isEmpty()) continue;
+            Path p = Path.of(dir, name);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.of(p);
+        }
+        // A library: libc, libc.so, libc.so.6, or c (as ld finds -lc).
+        List<String> stems = name.startsWith("lib") ? List.of(name) : List.of(name, "lib" + name);
+        for (Path dir : LIBRARY_DIRS) {
+            for (String stem : stems) {
+                Path exact = dir.resolve(stem);
+                if (stem.contains(".so") && Files.isRegularFile(exact)) return Optional.of(exact);
+                try (Stream<Path> s = Files.list(dir)) {
+                    Optional<Path> found = s.filter(p -> p.getFileName().toString().startsWith(stem + ".so")).sorted().findFirst();
+                    if (found.isPresent()) return found;
+                } catch (IOException e) {
+                    // Missing directory: try the next.
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public OptionalLong kernelSymbol(String name) {
+        try {
+            return Kallsyms.host().address(name);
+        } catch (UncheckedIOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** What kprobes may attach to ({@code available_filter_functions}); empty where it is not readable. */
+    @Override
+    public List<String> kernelFunctions() {
+        List<String> list = kernelFunctions;
+        if (list == null) {
+            list = new ArrayList<>();
+            try (Stream<String> lines = Files.lines(tracefs.root().resolve("available_filter_functions"))) {
+                for (String l : (Iterable<String>) lines::iterator) {
+                    int sp = l.indexOf(' ');
+                    list.add(sp < 0 ? l.strip() : l.substring(0, sp));
+                }
+            } catch (IOException | UncheckedIOException e) {
+                list = List.of();
+            }
+            kernelFunctions = list = List.copyOf(list);
+        }
+        return list;
+    }
+
+    @Override
+    public Optional<String> unsupported(ProbeFamily family) {
+        return switch (family) {
+            case KPROBE -> pmus.kprobesMissing(tracefs.root()).map(EventSources.Missing::oneLine);
+            case UPROBE -> pmus.uprobesMissing().map(EventSources.Missing::oneLine);
+            case HARDWARE -> pmus.hardwareMissing().map(EventSources.Missing::oneLine);
+            case KFUNC -> btf().isPresent() ? Optional.empty()
+                    : Optional.of("kfunc/kretfunc not available for your kernel version: it needs the kernel's BTF (" + BTF + " is missing)");
+            default -> Optional.empty();
+        };
     }
 }

@@ -1,9 +1,11 @@
 package dev.fleettrace.agent.kernel;
 
+import dev.fleettrace.agent.kernel.pmu.EventSources;
 import dev.fleettrace.agent.kernel.programs.VerifierException;
 import dev.fleettrace.agent.kernel.tracefs.Tracefs;
 import dev.fleettrace.agent.sys.Errno;
 import dev.fleettrace.agent.sys.SysException;
+import dev.fleettrace.plan.AttachPoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,6 +131,56 @@ public abstract sealed class KernelException extends Exception {
             case Errno.E2BIG -> new SystemFailure(what, "an object is larger than this kernel allows: use smaller maps or a shorter program", e);
             case Errno.EMFILE, Errno.ENFILE -> new SystemFailure(what, "too many open files: raise the limit (ulimit -n) or run fewer jobs at once", e);
             default -> new SystemFailure(what, "the kernel refused an operation fleettrace relies on: please report it with this message", e);
+        };
+    }
+
+    /** {@code probe} cannot attach because the kernel lacks what it needs. */
+    static KernelException unsupported(String probe, EventSources.Missing missing) {
+        return new Unsupported(probe + ": " + missing.problem(), missing.remedy(), null);
+    }
+
+    /**
+     * The kernel refused an fentry/fexit program although we are root: ftrace's function patching is
+     * locked (it says so by refusing {@code available_filter_functions} too), or a security module forbids it.
+     */
+    static KernelException fentryRefused(String probe, SysException e) {
+        String evidence = ftraceLocked().map(p -> ": " + p + " is refused too (EPERM), so this kernel locks ftrace's function patching, which fentry/fexit need").orElse("");
+        return new Unsupported(probe + ": this kernel refuses to load fentry/fexit programs (BPF_PROG_LOAD returned EPERM although fleettrace runs as root)" + evidence,
+                "use a tracepoint or a rawtracepoint instead, or run on a kernel that allows fentry (not locked down, ftrace not restricted)", e);
+    }
+
+    /** The tracefs file that lists patchable functions, when reading it is refused. */
+    static Optional<Path> ftraceLocked() {
+        for (Path root : Tracefs.LOCATIONS) {
+            Path f = root.resolve("available_filter_functions");
+            if (!Files.exists(f)) continue;
+            try (var in = Files.newInputStream(f)) {
+                in.read();
+                return Optional.empty();
+            } catch (IOException ex) {
+                return Optional.of(f);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Translates a failed attach, naming the probe and what its errno means for its kind. */
+    static KernelException attachFailed(AttachPoint ap, String action, SysException e) {
+        if (ap == null) return of(action, e);
+        String probe = ap.probeName();
+        int errno = e.errno();
+        String what = action + " failed: " + e.operation() + " returned " + Errno.name(errno) + " (" + Errno.describe(errno) + ")";
+        return switch (ap) {
+            case AttachPoint.RawTracepoint rt when errno == Errno.ENOENT ->
+                    new Unsupported(probe + " does not exist on this kernel (" + what + ")", "check the name: bpftrace -l 'rawtracepoint:*' lists them", e);
+            case AttachPoint.RawTracepoint rt when errno == Errno.EINVAL ->
+                    new Unsupported(probe + ": the program reads more arguments than this tracepoint has (" + what + ")", "use only the tracepoint's arguments (arg0 .. argN-1)", e);
+            case AttachPoint.PerfEvent pe when pe.type() == 0 && (errno == Errno.ENOENT || errno == Errno.EOPNOTSUPP || errno == Errno.ENODEV) ->
+                    new Unsupported(probe + ": this machine has no hardware performance counter for it (" + what + ")", "use software:cpu-clock or profile instead", e);
+            case AttachPoint.Uprobe u when errno == Errno.ENOENT ->
+                    new Unsupported(probe + ": " + u.path() + " is gone (" + what + ")", "check the path", e);
+            case AttachPoint.Kfunc k when errno == Errno.EPERM && runningAsRoot() -> fentryRefused(probe, e);
+            default -> of(action, e);
         };
     }
 

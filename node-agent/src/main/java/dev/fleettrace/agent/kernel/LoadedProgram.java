@@ -1,7 +1,13 @@
 package dev.fleettrace.agent.kernel;
 
 import dev.fleettrace.agent.kernel.links.Link;
+import dev.fleettrace.agent.kernel.links.PerCpuLink;
 import dev.fleettrace.agent.kernel.links.PerfEventLink;
+import dev.fleettrace.agent.kernel.links.RawTracepointLink;
+import dev.fleettrace.agent.kernel.maps.Cpus;
+import dev.fleettrace.agent.kernel.pmu.EventSources;
+import dev.fleettrace.agent.sys.Errno;
+import dev.fleettrace.agent.sys.PerfEvent;
 import dev.fleettrace.agent.kernel.maps.BpfMap;
 import dev.fleettrace.agent.kernel.programs.Program;
 import dev.fleettrace.agent.kernel.programs.VerifierException;
@@ -61,6 +67,10 @@ public final class LoadedProgram implements AutoCloseable {
                     programs.add(Program.load(p, maps));
                 } catch (VerifierException v) {
                     throw new KernelException.VerifierRejected(p.attach().probeName(), v);
+                } catch (SysException e) {
+                    if (p.attach() instanceof AttachPoint.Kfunc && e.errno() == Errno.EPERM && KernelException.runningAsRoot())
+                        throw KernelException.fentryRefused(p.attach().probeName(), e);
+                    throw e;
                 }
             }
             return new LoadedProgram(plan, maps, programs, ring);
@@ -87,17 +97,28 @@ public final class LoadedProgram implements AutoCloseable {
         return attach(KernelException.tracefs());
     }
 
+    /** Attaches every probe but BEGIN, uprobes and usdt probes in every process; see {@link #attach(Tracefs, int)}. */
+    public int attach(Tracefs tracefs) throws KernelException {
+        return attach(tracefs, -1);
+    }
+
+    /** One resolved attach point: what attaching it does. */
+    private record Target(Program program, java.util.function.Supplier<Link> attach) {}
+
     /**
-     * Attaches every probe but BEGIN, all or nothing: every attach point is resolved before the first
-     * is attached, and a failure detaches what was attached. Returns the number of probes attached.
+     * Attaches every probe but BEGIN, all or nothing: every attach point is resolved (and what it needs
+     * from this kernel checked) before the first is attached, and a failure detaches what was attached.
+     * Uprobes and usdt probes fire in process {@code pid} only, or in every process when it is -1.
+     * Returns the number of probes attached.
      */
-    public synchronized int attach(Tracefs tracefs) throws KernelException {
+    public synchronized int attach(Tracefs tracefs, int pid) throws KernelException {
         ensureOpen();
         if (!links.isEmpty()) throw new IllegalStateException("already attached");
-        record Target(Program program, long tracepointId) {}
+        EventSources pmus = EventSources.host();
         List<Target> targets = new ArrayList<>();
         for (Program p : programs) {
-            switch (p.probe().attach()) {
+            AttachPoint ap = p.probe().attach();
+            switch (ap) {
                 case AttachPoint.Tracepoint tp -> {
                     OptionalLong id;
                     try {
@@ -106,26 +127,60 @@ public final class LoadedProgram implements AutoCloseable {
                         throw KernelException.io("reading the id of " + tp.probeName(), e.getCause());
                     }
                     if (id.isEmpty()) throw new KernelException.UnknownTracepoint(tp.probeName(), tracefs.root());
-                    targets.add(new Target(p, id.getAsLong()));
+                    long tid = id.getAsLong();
+                    targets.add(new Target(p, () -> PerfEventLink.attachTracepoint(p, tid)));
                 }
                 case AttachPoint.Begin b -> { }
+                case AttachPoint.RawTracepoint rt -> targets.add(new Target(p, () -> RawTracepointLink.attach(p, rt.name())));
+                case AttachPoint.Kfunc k -> targets.add(new Target(p, () -> RawTracepointLink.attachTracing(p)));
+                case AttachPoint.Kprobe k -> {
+                    var missing = pmus.kprobesMissing(tracefs.root());
+                    if (missing.isPresent()) throw KernelException.unsupported(k.probeName(), missing.get());
+                    int type = pmus.type("kprobe").orElseThrow();
+                    long config = k.ret() ? 1L << pmus.configBit("kprobe", "retprobe").orElse(0) : 0;
+                    var attr = PerfEvent.Attr.probe(type, config, k.function(), k.offset());
+                    targets.add(new Target(p, () -> PerfEventLink.attach(p, PerfEvent.open(attr, -1, 0), k.probeName())));
+                }
+                case AttachPoint.Uprobe u -> {
+                    var missing = pmus.uprobesMissing();
+                    if (missing.isPresent()) throw KernelException.unsupported(u.probeName(), missing.get());
+                    int type = pmus.type("uprobe").orElseThrow();
+                    long config = u.ret() ? 1L << pmus.configBit("uprobe", "retprobe").orElse(0) : 0;
+                    // USDT semaphores: the kernel increments the counter in every process mapping the file.
+                    if (u.refCtrOffset() != 0) config |= u.refCtrOffset() << pmus.configBit("uprobe", "ref_ctr_offset").orElse(32);
+                    var attr = PerfEvent.Attr.probe(type, config, u.path(), u.fileOffset());
+                    targets.add(new Target(p, () -> PerfEventLink.attach(p, PerfEvent.open(attr, pid, pid == -1 ? 0 : -1), u.probeName())));
+                }
+                case AttachPoint.PerfEvent pe -> {
+                    if (pe.type() == PERF_TYPE_HARDWARE) {
+                        var missing = pmus.hardwareMissing();
+                        if (missing.isPresent()) throw KernelException.unsupported(pe.probeName(), missing.get());
+                    }
+                    var attr = PerfEvent.Attr.sampling(pe.type(), pe.config(), pe.period(), pe.frequency());
+                    List<Integer> cpus = Cpus.online();
+                    targets.add(new Target(p, () -> PerCpuLink.attach(p, attr, cpus, pe.probeName())));
+                }
             }
         }
         String action = "attaching";
+        AttachPoint current = null;
         try {
             for (Target t : targets) {
-                action = "attaching " + t.program().probe().attach().probeName();
-                links.add(PerfEventLink.attachTracepoint(t.program(), t.tracepointId()));
+                current = t.program().probe().attach();
+                action = "attaching " + current.probeName();
+                links.add(t.attach().get());
             }
         } catch (SysException e) {
             detach();
-            throw KernelException.of(action, e);
+            throw KernelException.attachFailed(current, action, e);
         } catch (RuntimeException | Error e) {
             detach();
             throw e;
         }
         return links.size();
     }
+
+    private static final int PERF_TYPE_HARDWARE = 0;
 
     /**
      * Runs each BEGIN program once, here, with BPF_PROG_TEST_RUN: what it stores in maps is then set on

@@ -130,7 +130,7 @@ public final class JobRunner {
         Optional<dev.fleettrace.agent.sys.RingBuffer> ring = program.ringBuffer();
         if (ring.isEmpty()) return;
         ActorRef<Command> self = ctx.getSelf();
-        decoder = new EventDecoder(plan.events());
+        decoder = new EventDecoder(plan.events(), new dev.fleettrace.agent.symbols.Symbolizer(program::map));
         reader = new RingReader("fleettrace-ring-" + id.agent() + "-" + id.job(), ring.get(), settings,
                 batch -> self.tell(new Events(batch)), failure -> self.tell(new ReaderDone(failure)));
         reader.start();

@@ -20,7 +20,7 @@ public final class Bpf {
 
     // enum bpf_cmd
     private static final int MAP_CREATE = 0, MAP_LOOKUP_ELEM = 1, MAP_UPDATE_ELEM = 2, MAP_DELETE_ELEM = 3, MAP_GET_NEXT_KEY = 4,
-            PROG_LOAD = 5, PROG_TEST_RUN = 10, PROG_GET_FD_BY_ID = 13, MAP_GET_FD_BY_ID = 14, OBJ_GET_INFO_BY_FD = 15,
+            PROG_LOAD = 5, RAW_TRACEPOINT_OPEN = 17, PROG_TEST_RUN = 10, PROG_GET_FD_BY_ID = 13, MAP_GET_FD_BY_ID = 14, OBJ_GET_INFO_BY_FD = 15,
             MAP_LOOKUP_BATCH = 24, LINK_CREATE = 28;
 
     /** {@code sizeof(union bpf_attr)} as of Linux 6.4+ (prog load ends with log_true_size at 140). */
@@ -204,6 +204,18 @@ public final class Bpf {
      * (the fast path), 1 for the verifier's log into a buffer of {@code logSize} bytes.
      */
     public static ProgLoad progLoad(int type, byte[] insns, String license, String name, int logLevel, int logSize) {
+        return progLoad(type, 0, 0, insns, license, name, logLevel, logSize);
+    }
+
+    /** Attach types of BPF_PROG_LOAD's {@code expected_attach_type} for fentry and fexit programs. */
+    public static final int ATTACH_TRACE_FENTRY = 24, ATTACH_TRACE_FEXIT = 25;
+
+    /**
+     * BPF_PROG_LOAD with {@code expected_attach_type} and {@code attach_btf_id} (tracing programs name the
+     * kernel function they attach to when they are loaded).
+     */
+    public static ProgLoad progLoad(int type, int expectedAttachType, int attachBtfId, byte[] insns, String license, String name,
+                                    int logLevel, int logSize) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment attr = a.allocate(ATTR_SIZE, 8);
             MemorySegment code = bytes(a, insns);
@@ -219,6 +231,8 @@ public final class Bpf {
                 attr.set(JAVA_LONG, 32, log.address());
             }
             name(attr, 48, name);
+            attr.set(JAVA_INT, 68, expectedAttachType);
+            attr.set(JAVA_INT, 108, attachBtfId);
             Native.Result r = bpfRaw(PROG_LOAD, attr, ATTR_SIZE);
             String text = logLevel > 0 ? log.getString(0) : "";
             int trueSize = attr.get(JAVA_INT, 140);
@@ -265,6 +279,21 @@ public final class Bpf {
         } finally {
             Reference.reachabilityFence(prog);
             Reference.reachabilityFence(target);
+        }
+    }
+
+    /**
+     * BPF_RAW_TRACEPOINT_OPEN: attaches {@code prog} to raw tracepoint {@code name}; with a null name, a
+     * tracing program (fentry, fexit) to the function it was loaded for. Closing the descriptor detaches.
+     */
+    public static Fd rawTracepointOpen(String name, Fd prog) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(JAVA_LONG, 0, name == null ? 0 : a.allocateFrom(name).address());
+            attr.set(JAVA_INT, 8, prog.raw());
+            return Fd.own(bpf("BPF_RAW_TRACEPOINT_OPEN", RAW_TRACEPOINT_OPEN, attr, ATTR_SIZE), "raw_tracepoint");
+        } finally {
+            Reference.reachabilityFence(prog);
         }
     }
 

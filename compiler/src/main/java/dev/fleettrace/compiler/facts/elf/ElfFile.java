@@ -161,7 +161,7 @@ public final class ElfFile {
                 String name = s.name();
                 int at = name.indexOf('@');
                 if (at > 0) name = name.substring(0, at);
-                byName.putIfAbsent(name, s);
+                byName.putIfAbsent(name, at > 0 ? new Symbol(name, s.value(), s.size(), s.type(), s.bind(), s.shndx()) : s);
             }
             Map<String, Symbol> sorted = new LinkedHashMap<>();
             byName.keySet().stream().sorted().forEach(k -> sorted.put(k, byName.get(k)));

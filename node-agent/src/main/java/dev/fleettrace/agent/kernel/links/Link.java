@@ -1,7 +1,7 @@
 package dev.fleettrace.agent.kernel.links;
 
 /** A program attached somewhere; closing detaches it. */
-public sealed interface Link extends AutoCloseable permits PerfEventLink {
+public sealed interface Link extends AutoCloseable permits PerfEventLink, PerCpuLink, RawTracepointLink {
 
     /** Detaches; idempotent. */
     @Override

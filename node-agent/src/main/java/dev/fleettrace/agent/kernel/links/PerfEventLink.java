@@ -8,7 +8,8 @@ import dev.fleettrace.agent.sys.PerfEvent;
 import dev.fleettrace.agent.sys.SysException;
 
 /**
- * A program attached to a tracepoint through a perf event.
+ * A program attached to a perf event: a tracepoint, a kprobe or uprobe (through their PMUs), or one CPU's
+ * sampling event.
  *
  * <p>One perf event per tracepoint, opened with pid -1 on CPU 0, is enough to run the program on
  * every CPU: the perf event only installs the program in the tracepoint's program array, and the
@@ -19,12 +20,12 @@ import dev.fleettrace.agent.sys.SysException;
 public final class PerfEventLink implements Link {
     private final Fd perf;
     private final Fd link; // null when attached with the ioctl
-    private final long tracepointId;
+    private final String what;
 
-    private PerfEventLink(Fd perf, Fd link, long tracepointId) {
+    private PerfEventLink(Fd perf, Fd link, String what) {
         this.perf = perf;
         this.link = link;
-        this.tracepointId = tracepointId;
+        this.what = what;
     }
 
     /** Attaches {@code program} to the tracepoint with this tracefs id. */
@@ -34,7 +35,15 @@ public final class PerfEventLink implements Link {
 
     /** {@code allowLink} false forces the ioctl path (how kernels before 5.15 attach), for tests. */
     static PerfEventLink attachTracepoint(Program program, long tracepointId, boolean allowLink) {
-        Fd perf = PerfEvent.openTracepoint(tracepointId, -1, 0);
+        return attach(program, PerfEvent.openTracepoint(tracepointId, -1, 0), "tracepoint " + tracepointId, allowLink);
+    }
+
+    /** Attaches {@code program} to the perf event {@code perf}, which the link then owns (closed on failure too). */
+    public static PerfEventLink attach(Program program, Fd perf, String what) {
+        return attach(program, perf, what, true);
+    }
+
+    private static PerfEventLink attach(Program program, Fd perf, String what, boolean allowLink) {
         try {
             Fd link = null;
             if (allowLink) {
@@ -52,7 +61,7 @@ public final class PerfEventLink implements Link {
                 if (link != null) link.close();
                 throw e;
             }
-            return new PerfEventLink(perf, link, tracepointId);
+            return new PerfEventLink(perf, link, what);
         } catch (RuntimeException e) {
             perf.close();
             throw e;
@@ -64,9 +73,6 @@ public final class PerfEventLink implements Link {
         return link != null;
     }
 
-    public long tracepointId() {
-        return tracepointId;
-    }
 
     @Override
     public void close() {
@@ -76,6 +82,6 @@ public final class PerfEventLink implements Link {
 
     @Override
     public String toString() {
-        return "perf event link on tracepoint " + tracepointId + (link != null ? " (bpf link)" : " (ioctl)");
+        return "perf event link on " + what + (link != null ? " (bpf link)" : " (ioctl)");
     }
 }

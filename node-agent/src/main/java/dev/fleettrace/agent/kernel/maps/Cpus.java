@@ -47,4 +47,31 @@ public final class Cpus {
         }
         return n;
     }
+
+    private static final Path ONLINE = Path.of("/sys/devices/system/cpu/online");
+
+    /** The CPUs online now, by number: sampling perf events (profile, software, hardware) open one per CPU. */
+    public static java.util.List<Integer> online() {
+        try {
+            return list(Files.readString(ONLINE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + ONLINE, e);
+        }
+    }
+
+    /** The CPU numbers of a kernel cpu list such as {@code 0-3,5}. */
+    public static java.util.List<Integer> list(String list) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (String part : list.trim().split(",")) {
+            if (part.isBlank()) continue;
+            int dash = part.indexOf('-');
+            if (dash < 0) {
+                out.add(Integer.parseInt(part.trim()));
+            } else {
+                int lo = Integer.parseInt(part.substring(0, dash).trim()), hi = Integer.parseInt(part.substring(dash + 1).trim());
+                for (int c = lo; c <= hi; c++) out.add(c);
+            }
+        }
+        return out;
+    }
 }

@@ -7,6 +7,7 @@ import dev.fleettrace.agent.sys.Fd;
 import dev.fleettrace.agent.sys.SysException;
 import dev.fleettrace.bpf.Encoding;
 import dev.fleettrace.bpf.ProgType;
+import dev.fleettrace.plan.AttachPoint;
 import dev.fleettrace.plan.ProbeProgram;
 import java.lang.ref.Reference;
 import java.util.List;
@@ -49,13 +50,13 @@ public final class Program implements AutoCloseable {
         });
         String name = BpfMap.objectName(probe.name());
         try {
-            Bpf.ProgLoad first = loadRetrying(probe.type(), code, name, 0, 0);
+            Bpf.ProgLoad first = loadRetrying(probe, code, name, 0, 0);
             if (first.loaded()) return wrap(probe, name, first.fd());
             // No point asking the verifier why when the kernel refused before verifying.
             if (first.errno() == Errno.EPERM) throw new SysException("BPF_PROG_LOAD", first.errno(), "program " + name);
             int size = LOG_START;
             while (true) {
-                Bpf.ProgLoad withLog = loadRetrying(probe.type(), code, name, LOG_LEVEL, size);
+                Bpf.ProgLoad withLog = loadRetrying(probe, code, name, LOG_LEVEL, size);
                 if (withLog.loaded()) return wrap(probe, name, withLog.fd());
                 if (withLog.errno() == Errno.ENOSPC && size < LOG_MAX) {
                     // Log too small (6.4+ says how much it needs): the tail is kept, but get it all.
@@ -72,10 +73,16 @@ public final class Program implements AutoCloseable {
     }
 
     /** The verifier may give up with EAGAIN when interrupted by a signal (as libbpf, retry a few times). */
-    private static Bpf.ProgLoad loadRetrying(ProgType type, byte[] code, String name, int logLevel, int logSize) {
+    private static Bpf.ProgLoad loadRetrying(ProbeProgram probe, byte[] code, String name, int logLevel, int logSize) {
+        // fentry/fexit programs are loaded for one kernel function, named by its BTF id.
+        int attachType = 0, btfId = 0;
+        if (probe.attach() instanceof AttachPoint.Kfunc k) {
+            attachType = k.ret() ? Bpf.ATTACH_TRACE_FEXIT : Bpf.ATTACH_TRACE_FENTRY;
+            btfId = k.btfId();
+        }
         Bpf.ProgLoad r = null;
         for (int i = 0; i < RETRIES; i++) {
-            r = Bpf.progLoad(type.id, code, LICENSE, name, logLevel, logSize);
+            r = Bpf.progLoad(probe.type().id, attachType, btfId, code, LICENSE, name, logLevel, logSize);
             if (r.loaded() || r.errno() != Errno.EAGAIN) return r;
         }
         return r;
