@@ -40,7 +40,7 @@ final class JobSession {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobSession.class);
 
     record Settings(String bootstrap, Topics topics, ProgramInput program, boolean json, String command, int expectedAgents,
-                    long flushIntervalMs, boolean unsafe, Duration attachTimeout) {}
+                    long flushIntervalMs, boolean unsafe, Duration attachTimeout, int pid) {}
 
     private final Settings s;
     private final String job = UUID.randomUUID().toString();
@@ -77,6 +77,7 @@ final class JobSession {
                     .setExpectedAgents(s.expectedAgents())
                     .setFlushIntervalMs(s.flushIntervalMs())
                     .setUnsafe(s.unsafe())
+                    .setPid(s.pid())
                     .setSubmitter(System.getProperty("user.name") + "@" + LocalFleet.host())
                     .build());
 

@@ -60,6 +60,18 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--unsafe", description = "allow unsafe builtin functions")
     boolean unsafe;
 
+    @Option(names = "-p", paramLabel = "PID", description = "uprobes and usdt probes fire in process PID only (on the hosts where it runs)")
+    Integer pid;
+
+    @Option(names = "-l", description = "list probes (all, or those matching the first argument: -l 'tracepoint:sched:*'), then exit")
+    boolean list;
+
+    @Option(names = "-v", description = "with -l: show tracepoints' fields and kfuncs' arguments")
+    boolean verbose;
+
+    @Option(names = "--info", description = "print what this kernel supports (helpers, map and probe types), then exit")
+    boolean info;
+
     @Option(names = "--agents", paramLabel = "N", description = "run N agents (and a coordinator) in this process, each its own host; default 1 with the embedded broker, 0 with --bootstrap")
     Integer agents;
 
@@ -116,12 +128,16 @@ public final class Main implements Callable<Integer> {
             case "json" -> true;
             default -> throw new UserError("fleettrace: unknown output format '" + format + "': use text or json");
         };
+        if (info) return KernelInfo.print(System.out);
+        if (list) return ProbeListing.print(positional.isEmpty() ? expression : positional.getFirst(), verbose, System.out);
         ProgramInput program = ProgramInput.of(expression, positional);
         Topics topics = Topics.defaults().withPrefix(topicPrefix);
         int localAgents = agents != null ? agents : bootstrap == null ? 1 : 0;
         if (localAgents < 0 || (bootstrap == null && localAgents == 0)) throw new UserError("fleettrace: --agents must be at least 1 without --bootstrap");
 
         if (dump) return dryRun(program);
+        if (pid != null && (pid <= 0 || !Files.isDirectory(Path.of("/proc", Integer.toString(pid)))) && bootstrap == null)
+            throw new UserError("fleettrace: -p " + pid + ": no such process on this host");
 
         CompletableFuture<EmbeddedKafka> broker = null;
         boolean kernelHere = localAgents > 0;
@@ -152,7 +168,8 @@ public final class Main implements Callable<Integer> {
                 if (localAgents > 0) fleet.startServices(actorSystem, topics, localAgents, new JobCoordinator.Timeouts(attachTimeout, Duration.ofSeconds(10)));
                 else Coordinators.requireLive(servers, topics);
                 log.info("services ready");
-                JobSession session = new JobSession(new JobSession.Settings(servers, topics, program, json, command, localAgents, flushMs, unsafe, attachTimeout));
+                JobSession session = new JobSession(new JobSession.Settings(servers, topics, program, json, command, localAgents, flushMs, unsafe,
+                        attachTimeout, pid == null ? 0 : pid));
                 Signals.onInterrupt(session::interrupt);
                 return session.run();
             }
@@ -175,7 +192,7 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    private static KernelFacts facts() {
+    static KernelFacts facts() {
         TracefsMount.ensure();
         try {
             return HostKernelFacts.detect();

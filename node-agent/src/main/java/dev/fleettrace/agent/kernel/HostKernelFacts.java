@@ -1,5 +1,6 @@
 package dev.fleettrace.agent.kernel;
 
+import dev.fleettrace.agent.kernel.features.KernelFeatures;
 import dev.fleettrace.agent.kernel.maps.Cpus;
 import dev.fleettrace.agent.kernel.pmu.EventSources;
 import dev.fleettrace.agent.kernel.tracefs.Tracefs;
@@ -34,6 +35,8 @@ public final class HostKernelFacts implements KernelFacts {
             Path.of("/usr/lib64"), Path.of("/lib"), Path.of("/usr/lib"), Path.of("/usr/local/lib"));
 
     private static volatile Optional<Btf> hostBtf;
+    /** The function fentry support is tried on: every kernel has it. */
+    static final String FENTRY_PROBE_FUNCTION = "vfs_read";
 
     private final Tracefs tracefs;
     private final int possibleCpus;
@@ -168,8 +171,10 @@ public final class HostKernelFacts implements KernelFacts {
             case KPROBE -> pmus.kprobesMissing(tracefs.root()).map(EventSources.Missing::oneLine);
             case UPROBE -> pmus.uprobesMissing().map(EventSources.Missing::oneLine);
             case HARDWARE -> pmus.hardwareMissing().map(EventSources.Missing::oneLine);
-            case KFUNC -> btf().isPresent() ? Optional.empty()
-                    : Optional.of("kfunc/kretfunc not available for your kernel version: it needs the kernel's BTF (" + BTF + " is missing)");
+            case KFUNC -> btf().isEmpty()
+                    ? Optional.of("kfunc/kretfunc not available for your kernel version: it needs the kernel's BTF (" + BTF + " is missing)")
+                    : KernelFeatures.fentryRefused(btf().get(), FENTRY_PROBE_FUNCTION)
+                            .map(why -> "kfunc/kretfunc not available: " + why + "; use a tracepoint or a rawtracepoint instead");
             default -> Optional.empty();
         };
     }

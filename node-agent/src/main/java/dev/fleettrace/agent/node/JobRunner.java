@@ -106,7 +106,7 @@ public final class JobRunner {
             ProgramPlan plan = Compiler.compile(new Source(name, submit.getSource()), facts, options).plan();
             program = LoadedProgram.load(plan);
             settings.observer().loaded(id.job(), id.agent(), program.programIds(), program.mapIds());
-            probes = program.attach();
+            probes = program.attach(facts.tracefs(), submit.getPid() > 0 ? submit.getPid() : -1);
             emit(JobStatus.newBuilder().setState(JobState.ATTACHED).setProbes(probes)
                     .setMaps(plan.schemas().stream().map(SchemaCodec::toRecord).toList()).build());
             deltas = new DeltaReader(program);
