@@ -26,8 +26,8 @@ public record Symbolic(Kind kind, int limit, StackMode mode, int stackMap) {
         }
     }
 
-    /** bpftrace's stack modes: {@code sym+off} lines, perf's {@code addr sym+off (module)}, or raw addresses. */
-    public enum StackMode { BPFTRACE, PERF, RAW }
+    /** bpftrace 0.17's stack modes: {@code sym+off} lines, or perf's {@code addr sym+off (module)}. */
+    public enum StackMode { BPFTRACE, PERF }
 
     /** The most frames a stack map keeps (the kernel's PERF_MAX_STACK_DEPTH). */
     public static final int MAX_FRAMES = 127;

@@ -1,6 +1,11 @@
 package dev.fleettrace.compiler;
 
+import dev.fleettrace.compiler.facts.Binary;
 import dev.fleettrace.compiler.facts.KernelFacts;
+import dev.fleettrace.compiler.facts.StaticFacts;
+import dev.fleettrace.compiler.facts.btf.BtfBuilder;
+import dev.fleettrace.compiler.facts.elf.ElfFile;
+import dev.fleettrace.compiler.facts.elf.ElfFileTest;
 import dev.fleettrace.compiler.facts.TracepointFormat;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,5 +31,29 @@ public final class Fixtures {
             }
         }
         return KernelFacts.of(2, formats.toArray(TracepointFormat[]::new));
+    }
+
+    /** Where {@link #probeFacts()} says the workload binary (src/test/resources/elf/pwl) is. */
+    public static final String PWL = "/opt/fixtures/pwl";
+
+    /**
+     * The tracepoint formats plus a kernel that has every probe type: a small BTF (task_struct, file,
+     * vfs_read), kallsyms entries, kprobe-able functions, and the workload binary with its SDT notes.
+     */
+    public static KernelFacts probeFacts() {
+        return probeFactsBuilder().build();
+    }
+
+    public static StaticFacts.Builder probeFactsBuilder() {
+        List<TracepointFormat> formats = new ArrayList<>();
+        KernelFacts base = facts();
+        for (String tp : base.tracepoints()) {
+            String[] ce = tp.split(":");
+            formats.add(base.tracepoint(ce[0], ce[1]).orElseThrow());
+        }
+        return StaticFacts.builder().cpus(2).tracepoints(formats).btf(BtfBuilder.kernel())
+                .binary("pwl", new Binary(PWL, ElfFile.parse(ElfFileTest.fixture())))
+                .kernelSymbol("vfs_read", 0xffffffff81400000L).kernelSymbol("jiffies", 0xffffffff82a05000L)
+                .kernelFunctions(List.of("vfs_read", "vfs_write", "vfs_readv", "do_nanosleep"));
     }
 }

@@ -47,7 +47,7 @@ final class Messages {
     static ControlMessage submit(String job) {
         return new ControlMessage(job, T, new JobSubmit(
                 "tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }", "stdin",
-                List.of("1", "two"), OutputFormat.JSON, 3, 500L, false, "alice@laptop"));
+                List.of("1", "two"), OutputFormat.JSON, 3, 500L, false, "alice@laptop", 0));
     }
 
     static ControlMessage stop(String job) {

@@ -130,7 +130,7 @@ final class ProbeCodegen {
                     strInto(value, slot, ResourceAnalyser.align8(t.size()));
                 } else if (t instanceof Type.Symbolized) {
                     symbols.into(value, slot);
-                } else if (t instanceof Type.Int) {
+                } else if (t instanceof Type.Int || t instanceof Type.Pointer) {
                     Val v = intExpr(value);
                     a.store(Size.DW, Reg.R10, slot, load(v, Reg.R0));
                     release(v);

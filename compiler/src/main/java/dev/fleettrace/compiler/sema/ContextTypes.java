@@ -167,7 +167,7 @@ final class ContextTypes {
                     Expr a = args.get(i);
                     if (i == 0 && a instanceof Expr.Builtin mb) {
                         if (!isMode(mb.name())) {
-                            error.accept(a.span(), c.name() + ": invalid mode value, use either \"bpftrace\", \"perf\" or \"raw\"");
+                            error.accept(a.span(), c.name() + ": invalid mode value, use either \"bpftrace\" or \"perf\"");
                             return null;
                         }
                         mode = Symbolic.StackMode.valueOf(mb.name().toUpperCase());
@@ -181,7 +181,7 @@ final class ContextTypes {
                         limit = (int) lit.value();
                         continue;
                     }
-                    error.accept(a.span(), c.name() + "() takes a mode (bpftrace, perf or raw) and an integer literal limit");
+                    error.accept(a.span(), c.name() + "() takes a mode (bpftrace or perf) and an integer literal limit");
                     return null;
                 }
                 return new Type.Symbolized(user ? Symbolic.Kind.USTACK : Symbolic.Kind.KSTACK, limit, mode);
@@ -255,6 +255,6 @@ final class ContextTypes {
     }
 
     private static boolean isMode(String name) {
-        return name.equals("bpftrace") || name.equals("perf") || name.equals("raw");
+        return name.equals("bpftrace") || name.equals("perf");
     }
 }

@@ -41,10 +41,43 @@ class GoldenDisassemblyTest {
                 Arguments.of("benchmark", "tracepoint:syscalls:sys_enter_getppid /comm == \"bpfwl\"/ { @[comm] = count(); @h = hist(nsecs & 0xffff); }"));
     }
 
+    /**
+     * Every probe type's context access, stacks and symbols, struct reads through BTF, against
+     * {@link Fixtures#probeFacts()} (a small BTF, the pwl workload binary and its SDT notes).
+     */
+    static Stream<Arguments> probePrograms() {
+        return Stream.of(
+                Arguments.of("probe-uprobe-args", "uprobe:pwl:pwl_work { @[arg0, sarg1] = sum(arg1); }"),
+                Arguments.of("probe-uretprobe-retval", "uretprobe:pwl:pwl_work { @ = sum(retval); @f[func] = count(); }"),
+                Arguments.of("probe-usdt-args", "usdt:pwl:pwl:tick { @[arg1] = sum(arg0 + arg2); }"),
+                Arguments.of("probe-usdt-semaphore", "usdt:pwl:guarded { @ = count(); }"),
+                Arguments.of("probe-kprobe", "kprobe:vfs_read+4 { @[func, arg2] = count(); } kretprobe:vfs_read { @r = sum(retval); }"),
+                Arguments.of("probe-kfunc-args", "kfunc:vfs_read { @[args->count] = count(); @f = ((struct file *)args->file)->f_pos; }"),
+                Arguments.of("probe-kretfunc-retval", "kretfunc:vfs_read /retval > 0/ { @ = sum(retval); @c = sum(args->count); }"),
+                Arguments.of("probe-rawtracepoint", "rawtracepoint:sys_enter_getppid { @[arg1] = count(); }"),
+                Arguments.of("probe-profile", "profile:hz:99 { @[cpu] = count(); }"),
+                Arguments.of("probe-software", "software:faults:10 { @ = count(); } hardware:cycles { @c = count(); }"),
+                Arguments.of("probe-kstack-ustack", "tracepoint:syscalls:sys_enter_getppid { @[kstack(3)] = count(); @u[ustack(perf), comm] = count(); }"),
+                Arguments.of("probe-stack-value-printf", "tracepoint:syscalls:sys_enter_getppid { @s = kstack; printf(\"%s %s\\n\", ksym(kaddr(\"vfs_read\")), kstack(1)); }"),
+                Arguments.of("probe-usym-ksym", "uprobe:pwl:pwl_work { @[usym(uaddr(\"pwl_work\")), ksym(kaddr(\"jiffies\"))] = count(); }"),
+                Arguments.of("probe-struct-fields", "tracepoint:syscalls:sys_enter_getppid { $t = (struct task_struct *)curtask; "
+                        + "@[$t->comm, $t->real_parent->pid, $t->se.on_rq, $t->in_iowait, $t->flags_low] = count(); @sz = sizeof(struct task_struct); }"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("probePrograms")
+    void probeTypesMatchGolden(String name, String program) throws Exception {
+        check(name, program, Fixtures.probeFacts());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
     void matchesGolden(String name, String program) throws Exception {
-        var plan = Compiler.compile(Source.stdin(program), Fixtures.facts(), CompileOptions.defaults()).plan();
+        check(name, program, Fixtures.facts());
+    }
+
+    private static void check(String name, String program, dev.fleettrace.compiler.facts.KernelFacts facts) throws Exception {
+        var plan = Compiler.compile(Source.stdin(program), facts, CompileOptions.defaults()).plan();
         StringBuilder sb = new StringBuilder("# ").append(program).append('\n');
         for (ProbeProgram p : plan.probes()) {
             sb.append('\n').append(p.attach().probeName()).append(" (").append(p.slots()).append(" instructions)\n");
