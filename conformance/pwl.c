@@ -1,13 +1,14 @@
 /* Deterministic user-space workload for probe tests (uprobes, uretprobes, usdt, stacks).
- * Usage: pwl NAME MODE N [HOLD_MS]
+ * Usage: pwl NAME MODE N [HOLD_MS [DELAY_MS]]
  *   sets comm to NAME, then:
  *   calls N   : pwl_work(i) for i in [0,N): returns 2*i+1; each call fires usdt pwl:tick(i, 2*i+1)
  *               and, while a tracer holds the semaphore, usdt pwl:guarded(i) — so a count of guarded
  *               shows that the semaphore was set
  *   malloc N  : malloc(12345) and free, N times (a uprobe on libc's malloc filtered by arg0)
  *   getppid N : N getppid() system calls through pwl_syscall (a raw tracepoint on sys_enter)
- *   spin N    : burns the CPU for N milliseconds
- *   then sleeps HOLD_MS milliseconds (default 0), so user stacks can be symbolized while it lives.
+ *   spin N    : burns N milliseconds of CPU time
+ *   then sleeps HOLD_MS milliseconds (default 0), so user stacks can be symbolized while it lives;
+ *   DELAY_MS sleeps before the work, so a tracer can attach to this process (-p) first.
  * USDT notes are written by hand, as <sys/sdt.h> would write them, so no systemtap headers are needed.
  */
 #define _GNU_SOURCE
@@ -73,23 +74,25 @@ __attribute__((noinline)) void pwl_malloc(long n) {
   }
 }
 
+/* Burns ms milliseconds of this thread's CPU time (not wall time: a busy machine only makes it take longer). */
 __attribute__((noinline)) void pwl_spin(long ms) {
   struct timespec t0, t;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
   volatile unsigned long x = 0;
   do {
     for (int i = 0; i < 10000; i++) x += i;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
 }
 
 int main(int c, char **v) {
   if (c < 4) {
-    fprintf(stderr, "usage: pwl NAME MODE N [HOLD_MS]\n");
+    fprintf(stderr, "usage: pwl NAME MODE N [HOLD_MS [DELAY_MS]]\n");
     return 2;
   }
   prctl(PR_SET_NAME, v[1], 0, 0, 0);
   long n = atol(v[3]);
+  if (c > 5) usleep(atol(v[5]) * 1000);
   if (!strcmp(v[2], "calls")) pwl_calls(n);
   else if (!strcmp(v[2], "malloc")) pwl_malloc(n);
   else if (!strcmp(v[2], "getppid")) pwl_syscall(n);

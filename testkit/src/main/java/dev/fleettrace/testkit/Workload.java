@@ -23,10 +23,37 @@ public final class Workload {
     }
 
     /** Path of the built workload binary, building it when missing or older than its source. */
-    public static synchronized Path binary() {
+    public static Path binary() {
+        return build("wl");
+    }
+
+    /**
+     * The user-space workload ({@code conformance/pwl.c}): functions called a known number of times,
+     * USDT probes (one behind a semaphore), libc calls; built into {@code target/pwl}.
+     */
+    public static Path userBinary() {
+        return build("pwl");
+    }
+
+    /** Runs {@code pwl NAME MODE N HOLD_MS} to completion. */
+    public static void runUser(String name, String mode, long n, long holdMs) {
+        List<String> cmd = List.of(userBinary().toString(), name, mode, Long.toString(n), Long.toString(holdMs));
+        try {
+            Process p = new ProcessBuilder(cmd).inheritIO().start();
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("workload failed: " + cmd);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Builds {@code conformance/NAME.c} into {@code target/NAME} when missing or older than its source. */
+    private static synchronized Path build(String name) {
         Path root = repoRoot();
-        Path src = root.resolve("conformance/wl.c");
-        Path bin = root.resolve("target/wl");
+        Path src = root.resolve("conformance/" + name + ".c");
+        Path bin = root.resolve("target/" + name);
         try {
             if (!Files.exists(bin) || Files.getLastModifiedTime(bin).compareTo(Files.getLastModifiedTime(src)) < 0) {
                 Files.createDirectories(bin.getParent());

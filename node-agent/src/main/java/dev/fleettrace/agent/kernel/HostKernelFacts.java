@@ -105,36 +105,46 @@ public final class HostKernelFacts implements KernelFacts {
 
     @Override
     public Optional<Binary> binary(String name) {
-        return locate(name).flatMap(p -> ElfFiles.get(p).map(elf -> new Binary(p.toString(), elf)));
+        for (Path p : candidates(name)) {
+            Optional<Binary> b = ElfFiles.get(p).map(elf -> new Binary(p.toString(), elf));
+            if (b.isPresent()) return b;
+        }
+        return Optional.empty();
     }
 
-    /** A probe's file as the host finds it: a path as given, else a program on PATH, else a library by name. */
-    static Optional<Path> locate(String name) {
+    /**
+     * Where a probe's file may be, in the order the host finds it: a path as given, else a program on
+     * PATH, else a library by name ({@code libc}, {@code c}, {@code libc.so.6}); the first that is ELF
+     * wins ({@code libc.so} is often a linker script).
+     */
+    static List<Path> candidates(String name) {
+        List<Path> out = new ArrayList<>();
         if (name.contains("/")) {
             Path p = Path.of(name).toAbsolutePath().normalize();
-            return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+            if (Files.isRegularFile(p)) out.add(p);
+            return out;
         }
         String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
         for (String dir : path.split(":")) {
             if (dir.isEmpty()) continue;
             Path p = Path.of(dir, name);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.of(p);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) out.add(p);
         }
-        // A library: libc, libc.so, libc.so.6, or c (as ld finds -lc).
         List<String> stems = name.startsWith("lib") ? List.of(name) : List.of(name, "lib" + name);
         for (Path dir : LIBRARY_DIRS) {
             for (String stem : stems) {
                 Path exact = dir.resolve(stem);
-                if (stem.contains(".so") && Files.isRegularFile(exact)) return Optional.of(exact);
+                if (stem.contains(".so") && Files.isRegularFile(exact)) out.add(exact);
                 try (Stream<Path> s = Files.list(dir)) {
-                    Optional<Path> found = s.filter(p -> p.getFileName().toString().startsWith(stem + ".so")).sorted().findFirst();
-                    if (found.isPresent()) return found;
+                    // Versioned names first: libc.so.6 is the library, libc.so may be a linker script.
+                    s.filter(p -> p.getFileName().toString().startsWith(stem + ".so")).sorted((a, b) -> b.getFileName().toString().length() - a.getFileName().toString().length())
+                            .forEach(out::add);
                 } catch (IOException e) {
                     // Missing directory: try the next.
                 }
             }
         }
-        return Optional.empty();
+        return out;
     }
 
     @Override

@@ -26,7 +26,7 @@ public class ElfFileTest {
     void readsFunctionSymbols() {
         assertEquals(ElfFile.ET_DYN, elf.type(), "a PIE executable");
         ElfFile.Symbol work = elf.functions().get("pwl_work");
-        assertEquals(0x1310, work.value());
+        assertEquals(0x1340, work.value());
         assertEquals(66, work.size());
         assertTrue(elf.functions().containsKey("main"));
         assertTrue(elf.functions().containsKey("malloc") || elf.functions().keySet().stream().noneMatch(n -> n.contains("@")),
@@ -36,11 +36,11 @@ public class ElfFileTest {
     @Test
     void mapsAddressesToFileOffsetsAndBack() {
         // The text segment of this file is mapped at its file offset: the uprobe offset equals the address.
-        assertEquals(0x1310, elf.fileOffset(0x1310).orElseThrow());
+        assertEquals(0x1340, elf.fileOffset(0x1340).orElseThrow());
         // .probes (the semaphore) lives in the data segment, loaded 0x1000 above its file offset.
         assertEquals(0x3060, elf.fileOffset(0x4060).orElseThrow());
-        assertEquals(0x1310, elf.vaddrOfOffset(0x1310).orElseThrow());
-        var at = elf.function(0x1310 + 5).orElseThrow();
+        assertEquals(0x1340, elf.vaddrOfOffset(0x1340).orElseThrow());
+        var at = elf.function(0x1340 + 5).orElseThrow();
         assertEquals("pwl_work", at.symbol().name());
         assertEquals(5, at.offset());
         assertTrue(elf.function(0x10).isEmpty(), "below every function");
@@ -51,7 +51,7 @@ public class ElfFileTest {
         List<UsdtProbe> probes = elf.usdtProbes();
         assertEquals(List.of("pwl:tick", "pwl:guarded"), probes.stream().map(p -> p.provider() + ":" + p.name()).toList());
         UsdtProbe tick = probes.get(0);
-        assertEquals(0x1340, tick.pc());
+        assertEquals(0x1370, tick.pc());
         assertEquals(0, tick.semaphore());
         assertEquals("8@%rdi -4@%edx 8@%rcx", tick.argSpec());
         assertEquals(List.of(new UsdtArgument.Register(8, false, "rdi", 0), new UsdtArgument.Register(4, true, "rdx", 0),
