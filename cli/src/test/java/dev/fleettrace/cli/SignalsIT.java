@@ -79,6 +79,63 @@ class SignalsIT {
         assertEquals(List.of(), left);
     }
 
+    /** A probe of every type this kernel has, all filtering on {@code comm}, with stacks and symbols. */
+    static String everyProbeType(String comm) {
+        String pwl = Workload.userBinary().toString();
+        return "tracepoint:syscalls:sys_enter_getppid /comm == \"" + comm + "\"/ { @t[kstack(2), ustack(1)] = count(); }"
+                + " rawtracepoint:sys_enter /comm == \"" + comm + "\"/ { @r = count(); }"
+                + " uprobe:" + pwl + ":pwl_work /comm == \"" + comm + "\"/ { @u = count(); }"
+                + " uretprobe:" + pwl + ":pwl_work /comm == \"" + comm + "\"/ { @ur = sum(retval); }"
+                + " usdt:" + pwl + ":pwl:guarded /comm == \"" + comm + "\"/ { @g = count(); }"
+                + " profile:hz:99 /comm == \"" + comm + "\"/ { @p = count(); }"
+                + " software:cpu-clock:1000000 /comm == \"" + comm + "\"/ { @s = count(); }";
+    }
+
+    /**
+     * Links of every kind (perf events on tracepoints and uprobes, a semaphore the kernel counts,
+     * per-CPU sampling events, a raw tracepoint), stack maps: SIGINT, SIGTERM and kill -9 all leave
+     * nothing of ours in the kernel.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"INT", "TERM", "KILL"})
+    void everyProbeTypeIsReleasedWhateverEndsTheProcess(String signal) throws Exception {
+        String comm = "all" + signal.toLowerCase() + ProcessHandle.current().pid() % 1000;
+        Process p = new ProcessBuilder(Cli.launcher().toString(), "-e", everyProbeType(comm)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1));
+        assertEquals("Attaching 7 probes...", out.readLine());
+        Workload.runUser(comm, "calls", 10, 0);
+        List<String> loaded = Cli.leftInKernel();
+        assertTrue(loaded.stream().filter(l -> l.contains("name ft_")).count() >= 7, "the job's programs are loaded while it runs: " + loaded);
+        assertTrue(loaded.stream().anyMatch(l -> l.contains("_stk_")), "and its stack maps: " + loaded);
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(javaPid(p))).start();
+        assertEquals(0, kill.waitFor());
+        String rest = rest(out);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        if (!signal.equals("KILL")) {
+            assertEquals(0, p.exitValue());
+            assertTrue(rest.contains("@u: 10\n"), rest);
+            assertTrue(rest.contains("@ur: 100\n"), "the sum of 2i+1 for i < 10: " + rest);
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> left = Cli.leftInKernel();
+        while (!left.isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(100);
+            left = Cli.leftInKernel();
+        }
+        assertEquals(List.of(), left);
+    }
+
+    /** An exception while attaching (the kernel refuses the last probe) fails the job clearly, with nothing left behind. */
+    @Test
+    void aFailureWhileAttachingLeavesNothing() throws Exception {
+        String comm = "fail" + ProcessHandle.current().pid() % 1000;
+        var r = Cli.run(java.time.Duration.ofMinutes(3), "-e", everyProbeType(comm) + " rawtracepoint:sys_exit { @x = sum(arg7); }", "-c", "true");
+        assertEquals(1, r.exit(), r.stdout() + r.stderr());
+        assertTrue(r.stderr().contains("rawtracepoint:sys_exit: the program reads more arguments than this tracepoint has"), r.stderr());
+        assertTrue(!r.stderr().contains("\tat "), "no stack trace: " + r.stderr());
+        assertEquals(List.of(), Cli.leftInKernel());
+    }
+
     /** bin/fleettrace execs java, so the launcher's pid is the JVM's. */
     private static long javaPid(Process p) {
         return p.pid();
