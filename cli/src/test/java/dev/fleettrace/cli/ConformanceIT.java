@@ -34,7 +34,7 @@ class ConformanceIT {
                 "--cases", "conformance/cases", "--agents", Integer.toString(agents)));
         if (json) cmd.add("--json");
         Workload.binary();
-        var r = Cli.exec(List.of("env", "WL=" + Workload.binary(), "bash", "-c", String.join(" ", cmd.stream().map(ConformanceIT::quote).toList())),
+        var r = Cli.exec(List.of("env", "WL=" + Workload.binary(), "PWL=" + Workload.userBinary(), "bash", "-c", String.join(" ", cmd.stream().map(ConformanceIT::quote).toList())),
                 Duration.ofMinutes(15));
         System.out.println(r.stdout());
         String last = r.stdout().strip().lines().reduce((a, b) -> b).orElse("");
