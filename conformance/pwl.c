@@ -8,7 +8,8 @@
  *   getppid N : N getppid() system calls through pwl_syscall (a raw tracepoint on sys_enter)
  *   spin N    : burns N milliseconds of CPU time
  *   then sleeps HOLD_MS milliseconds (default 0), so user stacks can be symbolized while it lives;
- *   DELAY_MS sleeps before the work, so a tracer can attach to this process (-p) first.
+ *   DELAY_MS sleeps before the work, so a tracer can attach to this process (-p) first; "-" waits
+ *   for a line (or the end) on standard input instead.
  * USDT notes are written by hand, as <sys/sdt.h> would write them, so no systemtap headers are needed.
  */
 #define _GNU_SOURCE
@@ -92,7 +93,12 @@ int main(int c, char **v) {
   }
   prctl(PR_SET_NAME, v[1], 0, 0, 0);
   long n = atol(v[3]);
-  if (c > 5) usleep(atol(v[5]) * 1000);
+  if (c > 5 && !strcmp(v[5], "-")) {
+    int ch;
+    while ((ch = getchar()) != EOF && ch != '\n') {}
+  } else if (c > 5) {
+    usleep(atol(v[5]) * 1000);
+  }
   if (!strcmp(v[2], "calls")) pwl_calls(n);
   else if (!strcmp(v[2], "malloc")) pwl_malloc(n);
   else if (!strcmp(v[2], "getppid")) pwl_syscall(n);

@@ -65,7 +65,7 @@ class SignalsIT {
     @Test
     void killMinusNineLeavesNothingAttached() throws Exception {
         Running r = startAndCount("sigkill" + ProcessHandle.current().pid() % 1000, 10);
-        assertTrue(!Cli.leftInKernel().isEmpty(), "the job's programs are loaded while it runs");
+        assertTrue(!Cli.loadedInKernel().isEmpty(), "the job's programs are loaded while it runs");
         Process kill = new ProcessBuilder("kill", "-KILL", Long.toString(javaPid(r.process()))).start();
         assertEquals(0, kill.waitFor());
         assertTrue(r.process().waitFor(30, TimeUnit.SECONDS));
@@ -104,7 +104,7 @@ class SignalsIT {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1));
         assertEquals("Attaching 7 probes...", out.readLine());
         Workload.runUser(comm, "calls", 10, 0);
-        List<String> loaded = Cli.leftInKernel();
+        List<String> loaded = Cli.loadedInKernel();
         assertTrue(loaded.stream().filter(l -> l.contains("name ft_")).count() >= 7, "the job's programs are loaded while it runs: " + loaded);
         assertTrue(loaded.stream().anyMatch(l -> l.contains("_stk_")), "and its stack maps: " + loaded);
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(javaPid(p))).start();

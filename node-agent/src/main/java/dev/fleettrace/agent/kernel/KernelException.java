@@ -177,6 +177,8 @@ public abstract sealed class KernelException extends Exception {
                     new Unsupported(probe + ": the program reads more arguments than this tracepoint has (" + what + ")", "use only the tracepoint's arguments (arg0 .. argN-1)", e);
             case AttachPoint.PerfEvent pe when pe.type() == 0 && (errno == Errno.ENOENT || errno == Errno.EOPNOTSUPP || errno == Errno.ENODEV) ->
                     new Unsupported(probe + ": this machine has no hardware performance counter for it (" + what + ")", "use software:cpu-clock or profile instead", e);
+            case AttachPoint.Uprobe u when errno == Errno.ESRCH ->
+                    new Unsupported(probe + ": the process given with -p does not exist any more (" + what + ")", "give the pid of a running process", e);
             case AttachPoint.Uprobe u when errno == Errno.ENOENT ->
                     new Unsupported(probe + ": " + u.path() + " is gone (" + what + ")", "check the path", e);
             case AttachPoint.Kfunc k when errno == Errno.EPERM && runningAsRoot() -> fentryRefused(probe, e);
