@@ -9,7 +9,6 @@ import dev.fleettrace.compiler.ast.Expr;
 import dev.fleettrace.compiler.facts.elf.UsdtArgument;
 import dev.fleettrace.compiler.sema.ProbeTarget;
 import dev.fleettrace.compiler.sema.Type;
-import dev.fleettrace.compiler.sema.TypedProgram;
 import java.util.Map;
 
 /**
@@ -146,15 +145,5 @@ final class ContextAccess {
             case ProbeTarget.Kfunc k -> k.function();
             default -> throw new ProbeCodegen.Unsupported(b.span(), "func is not available in " + target.probeName());
         };
-    }
-
-    /** Reads of the context are allowed at fixed offsets only: tells whether this probe's context is pt_regs. */
-    boolean ptRegs() {
-        return target instanceof ProbeTarget.Kprobe || target instanceof ProbeTarget.Uprobe || target instanceof ProbeTarget.Usdt
-                || target instanceof ProbeTarget.PerfEvent;
-    }
-
-    TypedProgram prog() {
-        return g.prog;
     }
 }

@@ -179,7 +179,7 @@ public final class AttachPoints {
             List<ProbeTarget> out = new ArrayList<>();
             Pattern p = glob(func);
             for (String f : facts.kernelFunctions()) if (p.matcher(f).matches()) out.add(new ProbeTarget.Kprobe(f, 0, ret));
-            if (out.isEmpty() && known) return error("No kernel functions match " + func + " (wildcards expand over " + "available_filter_functions)");
+            if (out.isEmpty() && known) return error("No kernel functions match " + func + " (kprobe wildcards expand over available_filter_functions)");
             return out;
         }
 
@@ -249,14 +249,12 @@ public final class AttachPoints {
             ElfFile elf = bin.get().elf();
             Pattern pp = glob(provider), pn = glob(name);
             List<ProbeTarget> out = new ArrayList<>();
-            LinkedHashSet<String> seen = new LinkedHashSet<>();
+            // A probe inlined at several places has a note for each: each is an attach point.
             for (UsdtProbe u : elf.usdtProbes()) {
                 if (!pp.matcher(u.provider()).matches() || !pn.matcher(u.name()).matches()) continue;
                 OptionalLong off = elf.fileOffset(u.pc());
                 if (off.isEmpty()) continue;
                 long sem = u.semaphore() == 0 ? 0 : elf.fileOffset(u.semaphore()).orElse(0);
-                // One probe per (provider, name) location: a probe inlined at several places is several attach points.
-                seen.add(u.provider() + ":" + u.name());
                 out.add(new ProbeTarget.Usdt(bin.get().path(), u.provider(), u.name(), off.getAsLong(), sem, u.arguments()));
             }
             if (out.isEmpty()) return error("No USDT probe " + (parts.length == 4 ? provider + ":" : "") + name + " in " + bin.get().path());

@@ -85,7 +85,7 @@ final class ProbeRun implements AutoCloseable {
                 List<Object> now = new ArrayList<>();
                 for (int i = 0; i < e.getValues().size(); i++) {
                     long v = e.getValues().get(i);
-                    now.add(prev != null && i < prev.size() && schema.kind().histogram() == false ? (Long) prev.get(i) + v : v);
+                    now.add(prev != null && i < prev.size() && !schema.kind().histogram() ? (Long) prev.get(i) + v : v);
                 }
                 m.put(k, now);
             }
