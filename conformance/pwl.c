@@ -1,7 +1,7 @@
 /* Deterministic user-space workload for probe tests (uprobes, uretprobes, usdt, stacks).
  * Usage: pwl NAME MODE N [HOLD_MS [DELAY_MS]]
  *   sets comm to NAME, then:
- *   calls N   : pwl_work(i) for i in [0,N): returns 2*i+1; each call fires usdt pwl:tick(i, 2*i+1)
+ *   calls N   : pwl_work(i) for i in [0,N): returns 2*i+1; each call fires usdt pwl:tick(i, i%7, 2*i+1, 3*i)
  *               and, while a tracer holds the semaphore, usdt pwl:guarded(i) — so a count of guarded
  *               shows that the semaphore was set
  *   malloc N  : malloc(12345) and free, N times (a uprobe on libc's malloc filtered by arg0)
@@ -51,7 +51,8 @@ __attribute__((section(".probes"), used)) volatile unsigned short pwl_guarded_se
 __attribute__((noinline)) long pwl_work(long i) {
   long r = 2 * i + 1;
   int small = (int)(i % 7);
-  PWL_NOTE("pwl", "tick", "0", "8@%[a] -4@%[b] 8@%[c]", [a] "nor"(i), [b] "nor"(small), [c] "nor"(r));
+  volatile long slot = 3 * i; /* in memory: its argument is read through the stack pointer */
+  PWL_NOTE("pwl", "tick", "0", "8@%[a] -4@%[b] 8@%[c] 8@%[d]", [a] "nor"(i), [b] "nor"(small), [c] "nor"(r), [d] "m"(slot));
   if (pwl_guarded_semaphore) PWL_NOTE("pwl", "guarded", "pwl_guarded_semaphore", "8@%[a]", [a] "nor"(i));
   __asm__ __volatile__("" ::: "memory");
   return r;

@@ -51,7 +51,7 @@ class ProbeTypesTest {
     @CsvSource(delimiter = '|', textBlock = """
             u:pwl:pwl_work                       | uprobe:/opt/fixtures/pwl:pwl_work        | KPROBE
             uprobe:/opt/fixtures/pwl:pwl_work+4  | uprobe:/opt/fixtures/pwl:pwl_work+4      | KPROBE
-            uprobe:pwl:0x1340                    | uprobe:/opt/fixtures/pwl:0x1340          | KPROBE
+            uprobe:pwl:0x1380                    | uprobe:/opt/fixtures/pwl:0x1380          | KPROBE
             ur:pwl:pwl_work                      | uretprobe:/opt/fixtures/pwl:pwl_work     | KPROBE
             U:pwl:pwl:tick                       | usdt:/opt/fixtures/pwl:pwl:tick          | KPROBE
             usdt:pwl:guarded                     | usdt:/opt/fixtures/pwl:pwl:guarded       | KPROBE
@@ -81,9 +81,9 @@ class ProbeTypesTest {
         ProgramPlan p = plan("uretprobe:pwl:pwl_work { @a = count(); } usdt:pwl:guarded { @b = count(); } kfunc:vfs_read { @c = count(); }"
                 + " profile:hz:99 { @d = count(); } software:faults { @e = count(); } profile:ms:10 { @f = count(); }");
         List<AttachPoint> aps = p.probes().stream().map(ProbeProgram::attach).toList();
-        assertEquals(new AttachPoint.Uprobe("uretprobe:/opt/fixtures/pwl:pwl_work", "/opt/fixtures/pwl", 0x1340, true, 0), aps.get(0));
-        // The semaphore at 0x4060 lives in the data segment, at file offset 0x3060: the kernel counts it there.
-        assertEquals(new AttachPoint.Uprobe("usdt:/opt/fixtures/pwl:pwl:guarded", "/opt/fixtures/pwl", 0x137d, false, 0x3060), aps.get(1));
+        assertEquals(new AttachPoint.Uprobe("uretprobe:/opt/fixtures/pwl:pwl_work", "/opt/fixtures/pwl", 0x1380, true, 0), aps.get(0));
+        // The semaphore at 0x4068 lives in the data segment, at file offset 0x3068: the kernel counts it there.
+        assertEquals(new AttachPoint.Uprobe("usdt:/opt/fixtures/pwl:pwl:guarded", "/opt/fixtures/pwl", 0x13c9, false, 0x3068), aps.get(1));
         assertEquals(new AttachPoint.Kfunc("vfs_read", false, FACTS.btf().orElseThrow().find("vfs_read", 12).orElseThrow()), aps.get(2));
         assertEquals(new AttachPoint.PerfEvent("profile:hz:99", 1, 0, 99, true), aps.get(3));
         assertEquals(new AttachPoint.PerfEvent("software:faults", 1, 2, 100, false), aps.get(4), "page-faults, bpftrace's default period");
@@ -124,7 +124,7 @@ class ProbeTypesTest {
     @CsvSource(delimiter = '|', textBlock = """
             uprobe:pwl:nosuch { }                   | stdin:1:1-18: ERROR: No function nosuch in /opt/fixtures/pwl (uprobes attach to the functions of .symtab and .dynsym)
             usdt:pwl:nosuch { }                     | stdin:1:1-16: ERROR: No USDT probe nosuch in /opt/fixtures/pwl
-            usdt:pwl:pwl:tick { @ = arg3; }         | stdin:1:25-29: ERROR: usdt:/opt/fixtures/pwl:pwl:tick has 3 arguments: there is no arg3
+            usdt:pwl:pwl:tick { @ = arg4; }         | stdin:1:25-29: ERROR: usdt:/opt/fixtures/pwl:pwl:tick has 4 arguments: there is no arg4
             kfunc:nosuch { }                        | stdin:1:1-13: ERROR: No BTF found for nosuch: kfunc probes attach to kernel functions the kernel's BTF describes
             kfunc:vfs_read { @ = args->nosuch; }    | stdin:1:22-34: ERROR: Struct/union of type 'struct kfunc_vfs_read' does not contain a field named 'nosuch'
             kprobe:vfs_read { @ = arg6; }           | stdin:1:23-27: ERROR: x86_64 doesn't support arg6

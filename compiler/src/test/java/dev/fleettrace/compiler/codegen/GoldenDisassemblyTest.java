@@ -49,7 +49,7 @@ class GoldenDisassemblyTest {
         return Stream.of(
                 Arguments.of("probe-uprobe-args", "uprobe:pwl:pwl_work { @[arg0, sarg1] = sum(arg1); }"),
                 Arguments.of("probe-uretprobe-retval", "uretprobe:pwl:pwl_work { @ = sum(retval); @f[func] = count(); }"),
-                Arguments.of("probe-usdt-args", "usdt:pwl:pwl:tick { @[arg1] = sum(arg0 + arg2); }"),
+                Arguments.of("probe-usdt-args", "usdt:pwl:pwl:tick { @[arg1] = sum(arg0 + arg2 + arg3); }"),
                 Arguments.of("probe-usdt-semaphore", "usdt:pwl:guarded { @ = count(); }"),
                 Arguments.of("probe-kprobe", "kprobe:vfs_read+4 { @[func, arg2] = count(); } kretprobe:vfs_read { @r = sum(retval); }"),
                 Arguments.of("probe-kfunc-args", "kfunc:vfs_read { @[args->count] = count(); @f = ((struct file *)args->file)->f_pos; }"),

@@ -60,13 +60,14 @@ class ProbeTypesKernelTest {
 
     @Test
     void usdtProbesWithArgumentsAndASemaphore() throws Exception {
-        try (ProbeRun r = ProbeRun.attach("usdt:PWL:pwl:tick /comm == \"COMM\"/ { @[arg1] = count(); @s = sum(arg0); @r = sum(arg2); }"
+        try (ProbeRun r = ProbeRun.attach("usdt:PWL:pwl:tick /comm == \"COMM\"/ { @[arg1] = count(); @s = sum(arg0); @r = sum(arg2); @m = sum(arg3); }"
                 + " usdt:PWL:pwl:guarded /comm == \"COMM\"/ { @g = count(); }", comm)) {
             Workload.runUser(comm, "calls", 100, 0);
             Map<String, List<Object>> byRemainder = r.read().get("@");
             for (int k = 0; k < 7; k++) assertEquals(List.of(k < 2 ? 15L : 14L), byRemainder.get(Integer.toString(k)), "i % 7 == " + k + " (a -4@%edx argument)");
-            assertEquals(4950, r.value("@s", ""), "8@%rdi: i");
-            assertEquals(10000, r.value("@r", ""), "8@%rcx: 2i+1");
+            assertEquals(4950, r.value("@s", ""), "a register: i");
+            assertEquals(10000, r.value("@r", ""), "a register: 2i+1");
+            assertEquals(3 * 4950, r.value("@m", ""), "memory below the stack pointer (8@-8(%rsp)): 3i");
             assertEquals(100, r.value("@g", ""), "pwl reaches the guarded probe only while its semaphore is set: the kernel set it");
         }
     }

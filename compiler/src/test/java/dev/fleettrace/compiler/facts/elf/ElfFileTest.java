@@ -26,8 +26,8 @@ public class ElfFileTest {
     void readsFunctionSymbols() {
         assertEquals(ElfFile.ET_DYN, elf.type(), "a PIE executable");
         ElfFile.Symbol work = elf.functions().get("pwl_work");
-        assertEquals(0x1340, work.value());
-        assertEquals(66, work.size());
+        assertEquals(0x1380, work.value());
+        assertEquals(78, work.size());
         assertTrue(elf.functions().containsKey("main"));
         assertTrue(elf.functions().containsKey("malloc") || elf.functions().keySet().stream().noneMatch(n -> n.contains("@")),
                 "versioned dynamic names are listed without their version");
@@ -36,11 +36,11 @@ public class ElfFileTest {
     @Test
     void mapsAddressesToFileOffsetsAndBack() {
         // The text segment of this file is mapped at its file offset: the uprobe offset equals the address.
-        assertEquals(0x1340, elf.fileOffset(0x1340).orElseThrow());
+        assertEquals(0x1380, elf.fileOffset(0x1380).orElseThrow());
         // .probes (the semaphore) lives in the data segment, loaded 0x1000 above its file offset.
-        assertEquals(0x3060, elf.fileOffset(0x4060).orElseThrow());
-        assertEquals(0x1340, elf.vaddrOfOffset(0x1340).orElseThrow());
-        var at = elf.function(0x1340 + 5).orElseThrow();
+        assertEquals(0x3068, elf.fileOffset(0x4068).orElseThrow());
+        assertEquals(0x1380, elf.vaddrOfOffset(0x1380).orElseThrow());
+        var at = elf.function(0x1380 + 5).orElseThrow();
         assertEquals("pwl_work", at.symbol().name());
         assertEquals(5, at.offset());
         assertTrue(elf.function(0x10).isEmpty(), "below every function");
@@ -51,12 +51,12 @@ public class ElfFileTest {
         List<UsdtProbe> probes = elf.usdtProbes();
         assertEquals(List.of("pwl:tick", "pwl:guarded"), probes.stream().map(p -> p.provider() + ":" + p.name()).toList());
         UsdtProbe tick = probes.get(0);
-        assertEquals(0x1370, tick.pc());
+        assertEquals(0x13bc, tick.pc());
         assertEquals(0, tick.semaphore());
-        assertEquals("8@%rdi -4@%edx 8@%rcx", tick.argSpec());
-        assertEquals(List.of(new UsdtArgument.Register(8, false, "rdi", 0), new UsdtArgument.Register(4, true, "rdx", 0),
-                new UsdtArgument.Register(8, false, "rcx", 0)), tick.arguments());
-        assertEquals(0x4060, probes.get(1).semaphore());
+        assertEquals("8@%rcx -4@%edx 8@%rdi 8@-8(%rsp)", tick.argSpec());
+        assertEquals(List.of(new UsdtArgument.Register(8, false, "rcx", 0), new UsdtArgument.Register(4, true, "rdx", 0),
+                new UsdtArgument.Register(8, false, "rdi", 0), new UsdtArgument.Memory(8, false, "rsp", -8)), tick.arguments());
+        assertEquals(0x4068, probes.get(1).semaphore());
     }
 
     @Test
