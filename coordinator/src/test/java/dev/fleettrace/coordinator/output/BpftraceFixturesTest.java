@@ -111,6 +111,54 @@ class BpftraceFixturesTest {
                     }
                 }), NOTHING));
 
+        // Probe types (conformance/pwl.c and kernel stacks): the stack texts are this kernel's, as its symbols
+        // resolve them; everything else follows from the workload.
+        String stack3 = "\n    perf_syscall_enter+397\n    syscall_trace_enter+384\n    do_syscall_64+506\n";
+        String stack1 = "\n    perf_syscall_enter+397\n";
+        cs.add(new Case(c.resolve("probe-kstack"), List.of(m("@", AggKind.COUNT, UINT, FieldKind.STACK),
+                m("@c", AggKind.COUNT, UINT, STRING, FieldKind.STACK)), 3,
+                (f, ev) -> ev.forEach(e -> {
+                    if (e instanceof Getppid) {
+                        f.count("@", stack3);
+                        f.count("@c", "probewl", stack1);
+                    }
+                }), NOTHING));
+        cs.add(new Case(c.resolve("probe-btf-struct"), List.of(m("@", AggKind.COUNT, UINT, STRING, INT, UINT), m("@k", AggKind.COUNT, UINT, STRING)), 3,
+                (f, ev) -> ev.forEach(e -> {
+                    if (e instanceof Getppid) {
+                        f.count("@", "probewl", 1L, 3264L);
+                        f.count("@k", "vfs_read");
+                    }
+                }), NOTHING));
+        cs.add(new Case(c.resolve("probe-uprobe-arg"), List.of(m("@", AggKind.COUNT, UINT, UINT), m("@s", AggKind.SUM, UINT)), 3,
+                (f, ev) -> ev.forEach(e -> {
+                    if (e instanceof Workload.Work w) {
+                        f.count("@", w.i() % 5);
+                        f.sum("@s", w.i());
+                    }
+                }), NOTHING));
+        cs.add(new Case(c.resolve("probe-uretprobe-retval"), List.of(m("@", AggKind.SUM, UINT), m("@h", AggKind.HIST, UINT), m("@m", AggKind.MAX, UINT)), 3,
+                (f, ev) -> ev.forEach(e -> {
+                    if (e instanceof Workload.Work w) {
+                        f.sum("@", w.ret());
+                        f.hist("@h", w.ret());
+                        f.max("@m", w.ret());
+                    }
+                }), NOTHING));
+        cs.add(new Case(c.resolve("probe-usdt-args"), List.of(m("@", AggKind.COUNT, UINT, UINT), m("@s", AggKind.SUM, UINT), m("@a", AggKind.AVG, UINT),
+                m("@m", AggKind.SUM, UINT), m("@g", AggKind.COUNT, UINT)), 3,
+                (f, ev) -> ev.forEach(e -> {
+                    if (e instanceof Workload.Work w) {
+                        f.count("@", w.i() % 7);
+                        f.sum("@s", w.ret());
+                        f.avg("@a", w.i());
+                        f.sum("@m", 3 * w.i());
+                        f.count("@g");
+                    }
+                }), NOTHING));
+        cs.add(new Case(c.resolve("probe-uprobe-libc"), List.of(m("@", AggKind.COUNT, UINT)), 3,
+                (f, ev) -> ev.forEach(e -> { if (e instanceof Workload.Malloc) f.count("@"); }), NOTHING));
+
         Path o = OURS;
         cs.add(new Case(o.resolve("lseek-aggregates"), List.of(
                 m("@sum", AggKind.SUM, INT, UINT), m("@avg", AggKind.AVG, INT, UINT), m("@st", AggKind.STATS, INT, UINT),

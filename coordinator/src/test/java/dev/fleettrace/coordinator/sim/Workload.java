@@ -25,6 +25,19 @@ public final class Workload {
 
     public record Read(long count) implements Event {}
 
+    /**
+     * One call of {@code pwl_work(i)} in {@code conformance/pwl.c}: it returns {@code 2i+1} and fires usdt
+     * {@code pwl:tick(i, i % 7, 2i+1, 3i)}, and {@code pwl:guarded(i)} while a tracer holds its semaphore.
+     */
+    public record Work(long i) implements Event {
+        public long ret() {
+            return 2 * i + 1;
+        }
+    }
+
+    /** {@code malloc(12345)} in pwl's malloc mode. */
+    public record Malloc(long size) implements Event {}
+
     public static final long AT_FDCWD_FIELD = 0xffffff9cL;
 
     public static List<Event> run(String mode, int n) {
@@ -45,11 +58,27 @@ public final class Workload {
         return out;
     }
 
-    /** {@code workload} file contents: "NAME MODE N". */
+    /** {@code workload} file contents: "NAME MODE N" (wl), or "pwl NAME MODE N" (the user-space workload). */
     public static List<Event> run(String workloadLine) {
         String[] w = workloadLine.trim().split("\\s+");
-        if (!w[0].equals("bpfwl")) throw new IllegalArgumentException("cases filter on comm bpfwl: " + workloadLine);
+        if (w[0].equals("pwl")) return pwl(w[1], w[2], Integer.parseInt(w[3]));
+        if (!w[0].equals("bpfwl") && !w[0].equals("probewl")) throw new IllegalArgumentException("cases filter on comm bpfwl or probewl: " + workloadLine);
         return run(w[1], Integer.parseInt(w[2]));
+    }
+
+    private static List<Event> pwl(String name, String mode, int n) {
+        if (!name.equals("probewl")) throw new IllegalArgumentException("pwl cases filter on comm probewl: " + name);
+        List<Event> out = new ArrayList<>();
+        switch (mode) {
+            case "calls" -> {
+                for (long i = 0; i < n; i++) out.add(new Work(i));
+            }
+            case "malloc" -> {
+                for (int i = 0; i < n; i++) out.add(new Malloc(12345));
+            }
+            default -> throw new IllegalArgumentException(mode);
+        }
+        return out;
     }
 
     private static void getppid(List<Event> out, int n) {
