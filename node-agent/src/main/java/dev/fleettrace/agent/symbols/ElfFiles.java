@@ -12,30 +12,32 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * ELF files read once and kept while unchanged (same size and modification time): the binaries probes
- * name and the files processes map. Mapped read-only, not copied.
+ * ELF files read once and kept while unchanged: the binaries probes name and the files processes map.
+ * Keyed by the file itself (device and inode, size, modification time), so the same library reached
+ * through different paths ({@code /proc/PID/root/...} of processes in other mount namespaces) is read
+ * once. Mapped read-only, not copied.
  */
 public final class ElfFiles {
     private ElfFiles() {}
 
-    private record Entry(long size, long mtime, ElfFile elf) {}
+    private record Key(Object fileKey, long size, long mtime) {}
 
-    private static final ConcurrentHashMap<Path, Entry> CACHE = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Key, ElfFile> CACHE = new ConcurrentHashMap<>();
 
     /** The ELF file at {@code path}, or empty when it is missing, unreadable or not 64-bit little-endian ELF. */
     public static Optional<ElfFile> get(Path path) {
         try {
             BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
             if (!attrs.isRegularFile()) return Optional.empty();
-            long mtime = attrs.lastModifiedTime().toMillis();
-            Entry e = CACHE.get(path);
-            if (e != null && e.size() == attrs.size() && e.mtime() == mtime) return Optional.of(e.elf());
+            Key key = new Key(attrs.fileKey() != null ? attrs.fileKey() : path.toRealPath(), attrs.size(), attrs.lastModifiedTime().toMillis());
+            ElfFile cached = CACHE.get(key);
+            if (cached != null) return Optional.of(cached);
             ElfFile elf;
             try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
                 elf = ElfFile.parse(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
             }
             if (CACHE.size() > 512) CACHE.clear();
-            CACHE.put(path, new Entry(attrs.size(), mtime, elf));
+            CACHE.put(key, elf);
             return Optional.of(elf);
         } catch (IOException | ElfException | UnsupportedOperationException e) {
             return Optional.empty();

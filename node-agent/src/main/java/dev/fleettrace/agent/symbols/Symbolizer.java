@@ -120,7 +120,8 @@ public final class Symbolizer implements SymbolResolver {
 
     private Optional<UserSymbol> user(int pid, long addr) {
         Optional<ProcessMaps> pm = processes.computeIfAbsent(pid, ProcessMaps::of);
-        return pm.flatMap(m -> m.locate(addr)).flatMap(loc -> ElfFiles.get(Path.of(loc.path())).flatMap(elf ->
+        // Through the process's root: a containerised process's paths are its mount namespace's.
+        return pm.flatMap(m -> m.locate(addr)).flatMap(loc -> ElfFiles.get(Path.of("/proc", Integer.toString(pid), "root", loc.path())).flatMap(elf ->
                 elf.vaddrOfOffset(loc.fileOffset()).stream().boxed().findFirst().flatMap(elf::function)
                         .map(l -> new UserSymbol(l.symbol(), l.offset(), loc.path()))));
     }
