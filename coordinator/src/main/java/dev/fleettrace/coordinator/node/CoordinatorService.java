@@ -56,10 +56,14 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     public static CoordinatorService start(ActorSystem<?> system, String bootstrap, Topics topics, String id, JobCoordinator.Timeouts timeouts) {
+        return start(system, bootstrap, topics, id, Coordinator.Settings.of(timeouts));
+    }
+
+    public static CoordinatorService start(ActorSystem<?> system, String bootstrap, Topics topics, String id, Coordinator.Settings coordinatorSettings) {
         var producer = new KafkaProducer<>(ClientSettings.producer(bootstrap, ClientSettings.clientId("coordinator", id, "out")).properties(),
                 new StringSerializer(), new ByteArraySerializer());
         CoordinatorOutbox outbox = new KafkaOutbox(producer, topics);
-        ActorRef<Coordinator.Command> guardian = system.systemActorOf(Coordinator.create(id, outbox, timeouts), "coordinator-" + id, Props.empty());
+        ActorRef<Coordinator.Command> guardian = system.systemActorOf(Coordinator.create(id, outbox, coordinatorSettings), "coordinator-" + id, Props.empty());
 
         Map<TopicPartition, Long> start = new HashMap<>();
         try (Admin admin = Admin.create(ClientSettings.admin(bootstrap, ClientSettings.clientId("coordinator", id, "admin")).properties())) {
@@ -78,7 +82,11 @@ public final class CoordinatorService implements AutoCloseable {
         var beats = AvroSerde.heartbeats();
         var running = Consumer.plainSource(settings, Subscriptions.assignmentWithOffset(start))
                 .toMat(Sink.foreach((ConsumerRecord<String, byte[]> r) -> {
-                    if (r.value() == null) return; // a heartbeat tombstone: the member left
+                    if (r.value() == null) {
+                        // A heartbeat tombstone: the member left.
+                        if (r.topic().equals(topics.heartbeats())) guardian.tell(new Coordinator.Left(r.key()));
+                        return;
+                    }
                     try {
                         if (r.topic().equals(topics.control())) guardian.tell(new Coordinator.Control(control.deserialize(r.topic(), r.value())));
                         else if (r.topic().equals(topics.deltas())) guardian.tell(new Coordinator.Agent(agents.deserialize(r.topic(), r.value())));
