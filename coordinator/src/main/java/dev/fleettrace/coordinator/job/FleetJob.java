@@ -20,6 +20,7 @@ import dev.fleettrace.coordinator.output.Printer;
 import dev.fleettrace.plan.MapSchema;
 import dev.fleettrace.schemas.AgentRecord;
 import dev.fleettrace.schemas.AppliedCursor;
+import dev.fleettrace.schemas.ControlMessage;
 import dev.fleettrace.schemas.DeltaBatch;
 import dev.fleettrace.schemas.EventBatch;
 import dev.fleettrace.schemas.JobStart;
@@ -95,7 +96,7 @@ public final class FleetJob {
     }
 
     /** What a restarted coordinator read back from the topics for one job (see {@link #recover}). */
-    public record History(Optional<JobStart> start, List<JobStop> stops, List<Report> reports, List<AgentRecord> records) {}
+    public record History(Optional<JobStart> start, List<ControlMessage> stops, List<Report> reports, List<AgentRecord> records) {}
 
     /** An interval attach point: its probe and its period in whole milliseconds. */
     private record Tick(TypedProgram.ProbeInfo probe, String name, long periodMs) {}
@@ -129,6 +130,8 @@ public final class FleetJob {
     private long closed;
     private long armed;
     private boolean replaying;
+    /** When the job started stopping (wall clock): windows that end later run no interval probe. */
+    private long stoppingAtMs = Long.MAX_VALUE;
 
     public FleetJob(String job, JobSubmit submit, int expected, Settings settings) {
         this.job = job;
@@ -203,7 +206,7 @@ public final class FleetJob {
                 }
             }
             case DeltaBatch b -> onDelta(agent, b, fx);
-            case EventBatch e -> onEvents(agent, e, fx);
+            case EventBatch e -> onEvents(r, e, fx);
             default -> {}
         }
         return fx;
@@ -295,7 +298,8 @@ public final class FleetJob {
         maybeFinish(fx);
     }
 
-    private void onEvents(String agent, EventBatch e, List<Effect> fx) {
+    private void onEvents(AgentRecord r, EventBatch e, List<Effect> fx) {
+        String agent = r.getAgent();
         List<Output> out = new ArrayList<>();
         List<Output> fleet = new ArrayList<>();
         boolean exit = false;
@@ -323,14 +327,20 @@ public final class FleetJob {
         }
         if (!fleet.isEmpty()) publish(fx, ReportKind.OUTPUT, fleet, List.of(), "", 0, 0, List.of());
         if (!out.isEmpty()) publish(fx, ReportKind.OUTPUT, out, List.of(), "", 0, 0, List.of(agent));
-        if (exit) stopFleet(fx, "exit() on " + agent);
+        if (exit) stopFleet(fx, "exit() on " + agent, r.getTimestampMs());
     }
 
-    private void stopFleet(List<Effect> fx, String detail) {
+    private void stopFleet(List<Effect> fx, String detail, long atMs) {
         if (phase != Phase.RUNNING && phase != Phase.ATTACHING) return;
-        phase = Phase.STOPPING;
+        stopping(atMs);
         fx.add(new Effect.BroadcastStop(StopReason.EXIT_CALLED, detail));
         fx.add(new Effect.ArmStopTimeout());
+    }
+
+    /** Like bpftrace after exit() or the end of -c: no interval probe runs for a window that ends after this. */
+    private void stopping(long atMs) {
+        phase = Phase.STOPPING;
+        stoppingAtMs = Math.min(stoppingAtMs, atMs);
     }
 
     /** The job's windows as written on the control topic (a restarted coordinator adopts them). */
@@ -339,12 +349,12 @@ public final class FleetJob {
         return List.of();
     }
 
-    /** A stop seen on the control topic (from the CLI, or the broadcast of an exit()). */
-    public List<Effect> onStop(JobStop stop) {
+    /** A stop seen on the control topic (from the CLI, or the broadcast of an exit()), written at {@code atMs}. */
+    public List<Effect> onStop(JobStop stop, long atMs) {
         List<Effect> fx = new ArrayList<>();
         if (phase == Phase.DONE || stop.getReason() == StopReason.FAILED) return fx;
         if (phase != Phase.STOPPING) {
-            phase = Phase.STOPPING;
+            stopping(atMs);
             fx.add(new Effect.ArmStopTimeout());
         }
         maybeFinish(fx);
@@ -390,7 +400,7 @@ public final class FleetJob {
     // ---- windows
 
     private boolean ticking() {
-        return start != null && !ticks.isEmpty() && (phase == Phase.RUNNING || phase == Phase.STOPPING);
+        return start != null && !ticks.isEmpty() && (phase == Phase.RUNNING || phase == Phase.STOPPING && windowEnd(closed + 1) <= stoppingAtMs);
     }
 
     private List<String> waitingFor(long window) {
@@ -438,7 +448,8 @@ public final class FleetJob {
         if (ran) publish(fx, ReportKind.INTERVAL, out, missing, stderr.toString(), 0, 0, List.copyOf(attached.keySet()), window);
         else if (!missing.isEmpty()) publish(fx, ReportKind.WARNING, List.of(), missing, stderr.toString(), 0, 0, List.copyOf(attached.keySet()), window);
         if (pending.containsKey(window + 1)) applyPending(window + 1);
-        if (exit) stopFleet(fx, "exit() in " + ticks.stream().filter(t -> at % t.periodMs() == 0).findFirst().map(Tick::name).orElse("interval"));
+        // The exit happened at this tick: no later tick runs, however late this window closed.
+        if (exit) stopFleet(fx, "exit() in " + ticks.stream().filter(t -> at % t.periodMs() == 0).findFirst().map(Tick::name).orElse("interval"), windowEnd(window));
     }
 
     private void applyPending(long window) {
@@ -567,11 +578,12 @@ public final class FleetJob {
             }
             j.reportSeq = r.getSeq();
         }
+        // Stops in the state they left (no finish yet: the records after the last report come first).
+        for (ControlMessage s : history.stops()) j.onStop((JobStop) s.getBody(), s.getTimestampMs());
         j.replaying = false;
         List<Effect> fx = new ArrayList<>();
         // The barrier was met again in the replay, but its windows never reached the control topic.
         if (history.start().isEmpty() && j.start != null) fx.add(new Effect.BroadcastStart(j.start.getOriginMs(), j.start.getWindowMs()));
-        for (JobStop s : history.stops()) fx.addAll(j.onStop(s));
         // An exit() seen before the restart whose stop never reached the control topic.
         if (j.phase == Phase.STOPPING && history.stops().isEmpty()) fx.add(new Effect.BroadcastStop(StopReason.EXIT_CALLED, "exit()"));
         feed.rest(r -> fx.addAll(j.onRecord(r)));
@@ -586,8 +598,10 @@ public final class FleetJob {
     /** Agent records grouped by stream (agent, incarnation) in seq order, handed out once each. */
     private static final class Replay {
         private final Map<String, TreeMap<Long, AgentRecord>> streams = new TreeMap<>();
+        private final List<AgentRecord> arrival;
 
         Replay(List<AgentRecord> records) {
+            arrival = records;
             for (AgentRecord r : records) streams.computeIfAbsent(r.getAgent() + "\u0000" + r.getIncarnation(), k -> new TreeMap<>()).putIfAbsent(r.getSeq(), r);
         }
 
@@ -597,8 +611,12 @@ public final class FleetJob {
             while (!s.isEmpty() && s.firstKey() <= seq) to.accept(s.pollFirstEntry().getValue());
         }
 
+        /** What is left, in the order the topic gave it (so the job sees it as it would have live). */
         void rest(java.util.function.Consumer<AgentRecord> to) {
-            for (TreeMap<Long, AgentRecord> s : streams.values()) while (!s.isEmpty()) to.accept(s.pollFirstEntry().getValue());
+            for (AgentRecord r : arrival) {
+                TreeMap<Long, AgentRecord> s = streams.get(r.getAgent() + "\u0000" + r.getIncarnation());
+                if (s.remove(r.getSeq()) != null) to.accept(r);
+            }
         }
     }
 }

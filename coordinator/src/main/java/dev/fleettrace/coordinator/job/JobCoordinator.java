@@ -27,8 +27,8 @@ public final class JobCoordinator extends AbstractBehavior<JobCoordinator.Comman
     /** A record from the deltas topic for this job. */
     public record Record(AgentRecord record) implements Command {}
 
-    /** A stop for this job seen on the control topic. */
-    public record Stop(JobStop stop) implements Command {}
+    /** A stop for this job seen on the control topic, written at {@code atMs}. */
+    public record Stop(JobStop stop, long atMs) implements Command {}
 
     /** The job's windows seen on the control topic. */
     public record Start(JobStart start) implements Command {}
@@ -122,7 +122,7 @@ public final class JobCoordinator extends AbstractBehavior<JobCoordinator.Comman
     }
 
     private Behavior<Command> onStop(Stop s) {
-        return carryOut(logic.onStop(s.stop()));
+        return carryOut(logic.onStop(s.stop(), s.atMs()));
     }
 
     private Behavior<Command> onStart(Start s) {

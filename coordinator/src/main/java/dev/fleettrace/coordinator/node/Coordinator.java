@@ -105,7 +105,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 if (jobs.containsKey(job)) return this;
                 spawn(job, JobCoordinator.create(job, s, expected(s), outbox, settings.timeouts()));
             }
-            case JobStop s -> tell(job, new JobCoordinator.Stop(s));
+            case JobStop s -> tell(job, new JobCoordinator.Stop(s, c.message().getTimestampMs()));
             case JobStart s -> tell(job, new JobCoordinator.Start(s));
             default -> {}
         }

@@ -127,9 +127,14 @@ public final class CoordinatorService implements AutoCloseable {
         }
 
         private <T extends org.apache.avro.specific.SpecificRecord> void send(ProducerRecord<String, T> r, AvroSerde<T> serde) {
-            producer.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), serde.serialize(r.topic(), r.value())), (md, e) -> {
-                if (e != null) log.error("could not send to {}: {}", r.topic(), e.getMessage());
-            });
+            try {
+                producer.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), serde.serialize(r.topic(), r.value())), (md, e) -> {
+                    if (e != null) log.error("could not send to {}: {}", r.topic(), e.getMessage());
+                });
+            } catch (IllegalStateException closed) {
+                // The service is closing: the guardian's last heartbeat has nowhere to go.
+                log.debug("not sent to {}: {}", r.topic(), closed.getMessage());
+            }
         }
     }
 }

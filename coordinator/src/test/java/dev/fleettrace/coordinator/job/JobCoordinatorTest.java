@@ -83,7 +83,7 @@ class JobCoordinatorTest {
         job.tell(new JobCoordinator.Record(b.attached()));
         assertEquals(ReportKind.ATTACHED, out.next().getKind());
         job.tell(new JobCoordinator.Record(a.count(2, false)));
-        job.tell(new JobCoordinator.Stop(stopMsg()));
+        job.tell(new JobCoordinator.Stop(stopMsg(), System.currentTimeMillis()));
         job.tell(new JobCoordinator.Record(a.count(1, true)));
         job.tell(new JobCoordinator.Record(b.count(3, true)));
         Report end = out.next();
@@ -101,7 +101,7 @@ class JobCoordinatorTest {
         job.tell(new JobCoordinator.Record(a.attached()));
         job.tell(new JobCoordinator.Record(b.attached()));
         assertEquals(ReportKind.ATTACHED, out.next().getKind());
-        job.tell(new JobCoordinator.Stop(stopMsg()));
+        job.tell(new JobCoordinator.Stop(stopMsg(), System.currentTimeMillis()));
         job.tell(new JobCoordinator.Record(a.count(1, true)));
         Report end = out.next();
         assertEquals(ReportKind.END, end.getKind());
