@@ -392,6 +392,11 @@ public final class FleetJob {
         if (phase == Phase.DONE || !attached.containsKey(host) || done.contains(host) || !lost.add(host)) return fx;
         publish(fx, ReportKind.WARNING, List.of(), List.of(host), "fleettrace: " + host + " stopped sending heartbeats; the job goes on without it"
                 + " (what it sent so far counts)\n", 0, 0);
+        if (phase == Phase.RUNNING && live().isEmpty()) {
+            // Nobody is left to go on with: the job ends with what arrived.
+            stopping(settings.clock().getAsLong());
+            fx.add(new Effect.BroadcastStop(StopReason.TIMEOUT, "every agent stopped sending heartbeats"));
+        }
         advance(fx);
         maybeFinish(fx);
         return fx;

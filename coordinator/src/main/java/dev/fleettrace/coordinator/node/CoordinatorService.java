@@ -56,18 +56,25 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     public static CoordinatorService start(ActorSystem<?> system, String bootstrap, Topics topics, String id, JobCoordinator.Timeouts timeouts) {
-        return start(system, bootstrap, topics, id, Coordinator.Settings.of(timeouts));
+        return start(system, bootstrap, topics, id, Coordinator.Settings.of(timeouts), true);
     }
 
-    public static CoordinatorService start(ActorSystem<?> system, String bootstrap, Topics topics, String id, Coordinator.Settings coordinatorSettings) {
+    /**
+     * @param recover take over the jobs an earlier coordinator left running (see {@link Recovery}); false
+     *                where the topics are known to be new (the embedded broker of one CLI run)
+     */
+    public static CoordinatorService start(ActorSystem<?> system, String bootstrap, Topics topics, String id, Coordinator.Settings coordinatorSettings,
+                                           boolean recover) {
         var producer = new KafkaProducer<>(ClientSettings.producer(bootstrap, ClientSettings.clientId("coordinator", id, "out")).properties(),
                 new StringSerializer(), new ByteArraySerializer());
         CoordinatorOutbox outbox = new KafkaOutbox(producer, topics);
         ActorRef<Coordinator.Command> guardian = system.systemActorOf(Coordinator.create(id, outbox, coordinatorSettings), "coordinator-" + id, Props.empty());
 
-        Map<TopicPartition, Long> start = new HashMap<>();
+        // Jobs left running by an earlier coordinator are rebuilt from the topics before anything new is read.
+        Recovery.Found found = recover ? Recovery.read(bootstrap, topics, id, Duration.ofSeconds(30)) : Recovery.none(bootstrap, topics, id);
+        found.jobs().forEach(j -> guardian.tell(new Coordinator.Recover(j.job(), j.submit(), j.history())));
+        Map<TopicPartition, Long> start = new HashMap<>(found.liveStart());
         try (Admin admin = Admin.create(ClientSettings.admin(bootstrap, ClientSettings.clientId("coordinator", id, "admin")).properties())) {
-            start.putAll(Offsets.end(admin, List.of(topics.control(), topics.deltas()), Duration.ofSeconds(10)));
             start.putAll(Offsets.beginning(admin, List.of(topics.heartbeats()), Duration.ofSeconds(10)));
         }
         var settings = ConsumerSettings.create(Adapter.toClassic(system), new StringDeserializer(), new ByteArrayDeserializer())
