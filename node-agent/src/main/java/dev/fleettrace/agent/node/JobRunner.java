@@ -154,7 +154,7 @@ public final class JobRunner {
                 .onMessage(ReaderDone.class, this::onReaderDiedWhileRunning)
                 .onMessage(ReaderTimeout.class, this::ignore)
                 .onMessage(SendFailed.class, this::onSendFailed)
-                .onSignal(PostStop.class, s -> onPostStop())
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
 
@@ -242,7 +242,7 @@ public final class JobRunner {
                 .onMessage(Start.class, this::ignore)
                 .onMessage(Flush.class, this::ignore)
                 .onMessage(SendFailed.class, this::onSendFailed)
-                .onSignal(PostStop.class, s -> onPostStop())
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
 
@@ -293,7 +293,7 @@ public final class JobRunner {
         return Behaviors.stopped();
     }
 
-    private Behavior<Command> onPostStop() {
+    private Behavior<Command> onPostStop(PostStop signal) {
         release();
         return Behaviors.same();
     }
