@@ -147,6 +147,17 @@ class FleetSemanticsIT {
                 """, json.stdout());
     }
 
+    /** BEGIN runs on every host: the kernel state it sets gates every host's probe; its printf prints once. */
+    @Test
+    void beginSetsKernelStateOnEveryHostAndPrintsOnce() throws Exception {
+        List<String> h = hosts(3);
+        var r = Cli.run(TIMEOUT, "--agents", "3", "-e", "BEGIN { @on = 1; printf(\"begin\\n\"); } "
+                + "tracepoint:syscalls:sys_enter_getppid /comm == \"" + comm + "\" && @on == 1/ { @n = count(); }", "-c", wl("getppid", 100));
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("Attaching 2 probes...\nbegin\n\n\n@n: 300\n@on[" + h.get(0) + "]: 1\n@on[" + h.get(1) + "]: 1\n@on[" + h.get(2) + "]: 1\n",
+                sortedRows(r.stdout()));
+    }
+
     @Test
     void hostAsAKeyBreaksAMapDownByHost() throws Exception {
         List<String> h = hosts(3);
