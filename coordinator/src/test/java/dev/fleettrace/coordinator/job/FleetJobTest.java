@@ -104,7 +104,7 @@ class FleetJobTest {
         return r;
     }
 
-    private static String text(Report r) {
+    static String text(Report r) {
         ByteBuffer b = r.getText().duplicate();
         byte[] a = new byte[b.remaining()];
         b.get(a);

@@ -3,6 +3,8 @@ package dev.fleettrace.coordinator.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static dev.fleettrace.coordinator.job.FleetJobTest.text;
+
 import dev.fleettrace.coordinator.job.FleetJobTest.Agent;
 import dev.fleettrace.schemas.AgentRecord;
 import dev.fleettrace.schemas.ControlMessage;
@@ -13,8 +15,6 @@ import dev.fleettrace.schemas.Report;
 import dev.fleettrace.schemas.ReportKind;
 import dev.fleettrace.schemas.StopReason;
 import dev.fleettrace.transport.SchemaTrust;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,13 +55,6 @@ class FleetWindowsTest {
         List<Report> r = new ArrayList<>();
         for (FleetJob.Effect e : effects) if (e instanceof FleetJob.Effect.Publish(Report rep) && rep.getKind() == kind) r.add(rep);
         return r;
-    }
-
-    static String text(Report r) {
-        ByteBuffer b = r.getText().duplicate();
-        byte[] a = new byte[b.remaining()];
-        b.get(a);
-        return new String(a, StandardCharsets.ISO_8859_1);
     }
 
     /** Counts printed by the interval ticks, in order. */

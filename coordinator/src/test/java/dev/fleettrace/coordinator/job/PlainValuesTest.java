@@ -77,10 +77,10 @@ class PlainValuesTest {
     @Test
     void oneHostPrintsAsBpftraceSeveralHostsAreKeyedByHost() {
         Report one = run("tracepoint:syscalls:sys_enter_getppid { @i = 1; @v[1] = 2; }", 5).getLast();
-        assertEquals("\n\n@i: 5\n@v[1]: 10\n", FleetWindowsTest.text(one));
+        assertEquals("\n\n@i: 5\n@v[1]: 10\n", FleetJobTest.text(one));
         effects.clear();
         Report two = run("tracepoint:syscalls:sys_enter_getppid { @i = 1; @v[1] = 2; }", 5, 5).getLast();
-        assertEquals("\n\n@i[host-1]: 5\n@i[host-2]: 5\n@v[host-1, 1]: 10\n@v[host-2, 1]: 20\n", FleetWindowsTest.text(two));
+        assertEquals("\n\n@i[host-1]: 5\n@i[host-2]: 5\n@v[host-1, 1]: 10\n@v[host-2, 1]: 20\n", FleetJobTest.text(two));
         assertEquals("\n\n{\"type\": \"map\", \"data\": {\"@i\": {\"host-1\": 5, \"host-2\": 5}}}\n"
                 + "{\"type\": \"map\", \"data\": {\"@v\": {\"host-1,1\": 10, \"host-2,1\": 20}}}\n", two.getJson());
         // In the structured rows the host has a field of its own, never a key part.
@@ -95,13 +95,13 @@ class PlainValuesTest {
                 .getLast();
         assertEquals(ReportKind.END, end.getKind());
         assertEquals("", end.getStderr());
-        assertTrue(FleetWindowsTest.text(end).startsWith("i=8\n\n\n@i: 8\n"), FleetWindowsTest.text(end));
+        assertTrue(FleetJobTest.text(end).startsWith("i=8\n\n\n@i: 8\n"), FleetJobTest.text(end));
     }
 
     @Test
     void endRefusesAValueTheHostsDisagreeOnNamingThem() {
         Report end = run("tracepoint:syscalls:sys_enter_getppid { @i = 1; @v[1] = 2; } END { printf(\"v=%d\\n\", @v[1]); }", 1, 1).getLast();
         assertTrue(end.getStderr().contains("@v holds different values on 2 hosts (host-1, host-2); it has no single fleet-wide value"), end.getStderr());
-        assertTrue(FleetWindowsTest.text(end).contains("@v[host-1, 1]: 10\n@v[host-2, 1]: 20\n"), "the summary still prints: " + FleetWindowsTest.text(end));
+        assertTrue(FleetJobTest.text(end).contains("@v[host-1, 1]: 10\n@v[host-2, 1]: 20\n"), "the summary still prints: " + FleetJobTest.text(end));
     }
 }

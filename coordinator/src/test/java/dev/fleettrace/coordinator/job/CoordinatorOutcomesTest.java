@@ -1,39 +1,27 @@
-package dev.fleettrace.coordinator.node;
+package dev.fleettrace.coordinator.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fleettrace.coordinator.job.FleetJob;
-import dev.fleettrace.coordinator.job.JobCoordinator;
-import dev.fleettrace.plan.AggKind;
-import dev.fleettrace.plan.CanonicalKey;
-import dev.fleettrace.plan.FieldKind;
-import dev.fleettrace.plan.MapSchema;
+import static dev.fleettrace.coordinator.job.FleetJobTest.text;
+
+import dev.fleettrace.coordinator.job.FleetJobTest.Agent;
+import dev.fleettrace.coordinator.node.Coordinator;
 import dev.fleettrace.schemas.AgentRecord;
 import dev.fleettrace.schemas.ControlMessage;
-import dev.fleettrace.schemas.DeltaBatch;
-import dev.fleettrace.schemas.DeltaEntry;
 import dev.fleettrace.schemas.Heartbeat;
 import dev.fleettrace.schemas.JobStart;
-import dev.fleettrace.schemas.JobState;
-import dev.fleettrace.schemas.JobStatus;
 import dev.fleettrace.schemas.JobStop;
 import dev.fleettrace.schemas.JobSubmit;
-import dev.fleettrace.schemas.MapDelta;
 import dev.fleettrace.schemas.Report;
 import dev.fleettrace.schemas.ReportKind;
 import dev.fleettrace.schemas.Role;
 import dev.fleettrace.schemas.StopReason;
-import dev.fleettrace.transport.SchemaCodec;
 import dev.fleettrace.transport.SchemaTrust;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -62,77 +50,11 @@ class CoordinatorOutcomesTest {
     }
 
     static final String SOURCE = "tracepoint:syscalls:sys_enter_getppid { @n = count(); } interval:ms:100 { print(@n); clear(@n); } END { printf(\"end\\n\"); }";
-    static final MapSchema N = MapSchema.of("@n", AggKind.COUNT, List.of(), FieldKind.UINT);
     static final Duration WAIT = Duration.ofSeconds(10);
 
-    /** What the coordinator writes: reports and control messages, in order. */
-    static final class Outbox implements CoordinatorOutbox {
-        final BlockingQueue<Report> reports = new LinkedBlockingQueue<>();
-        final BlockingQueue<ControlMessage> control = new LinkedBlockingQueue<>();
-        final List<Report> allReports = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final List<ControlMessage> allControl = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        @Override
-        public void report(Report r) {
-            allReports.add(r);
-            reports.add(r);
-        }
-
-        @Override
-        public void control(ControlMessage m) {
-            allControl.add(m);
-            control.add(m);
-        }
-
-        @Override
-        public void heartbeat(Heartbeat b) {}
-
-        Report next(ReportKind kind) throws InterruptedException {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (true) {
-                Report r = reports.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (r == null) throw new AssertionError("no " + kind + " report within " + WAIT);
-                if (r.getKind() == kind) return r;
-            }
-        }
-
-        JobStart start() throws InterruptedException {
-            while (true) {
-                ControlMessage m = control.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                if (m == null) throw new AssertionError("no JobStart within " + WAIT);
-                if (m.getBody() instanceof JobStart s) return s;
-            }
-        }
-    }
-
-    /** One agent's records of job "j", numbered as the agent numbers them. */
-    static final class Agent {
-        final String name;
-        long seq;
-
-        Agent(String name) {
-            this.name = name;
-        }
-
-        AgentRecord record(Object body) {
-            return AgentRecord.newBuilder().setJob("j").setAgent(name).setIncarnation(1).setSeq(++seq).setTimestampMs(System.currentTimeMillis())
-                    .setBody(body).build();
-        }
-
-        AgentRecord attached() {
-            return record(JobStatus.newBuilder().setState(JobState.ATTACHED).setProbes(1).setMaps(List.of(SchemaCodec.toRecord(N))).setError("").build());
-        }
-
-        AgentRecord window(long w, long count, boolean last) {
-            DeltaEntry e = DeltaEntry.newBuilder().setKey(ByteBuffer.wrap(CanonicalKey.EMPTY)).setValues(List.of(count)).build();
-            return record(DeltaBatch.newBuilder().setWindow(w).setLast(last)
-                    .setMaps(List.of(MapDelta.newBuilder().setMap("@n").setEntries(List.of(e)).build())).build());
-        }
-
-        Heartbeat beat() {
-            return Heartbeat.newBuilder().setMember(name).setRole(Role.AGENT).setIncarnation(1).setTimestampMs(System.currentTimeMillis())
-                    .setIntervalMs(100).build();
-        }
+    static Heartbeat beat(Agent a) {
+        return Heartbeat.newBuilder().setMember(a.name).setRole(Role.AGENT).setIncarnation(1).setTimestampMs(System.currentTimeMillis())
+                .setIntervalMs(100).build();
     }
 
     static ControlMessage submit() {
@@ -145,20 +67,13 @@ class CoordinatorOutcomesTest {
                 .setBody(JobStop.newBuilder().setReason(StopReason.COMMAND_EXITED).setDetail("").build()).build();
     }
 
-    static ActorRef<Coordinator.Command> coordinator(Outbox out, Duration stopTimeout) {
+    static ActorRef<Coordinator.Command> coordinator(JobCoordinatorTest.Collecting out, Duration stopTimeout) {
         return coordinator(out, stopTimeout, Duration.ofMillis(300));
     }
 
-    static ActorRef<Coordinator.Command> coordinator(Outbox out, Duration stopTimeout, Duration grace) {
+    static ActorRef<Coordinator.Command> coordinator(JobCoordinatorTest.Collecting out, Duration stopTimeout, Duration grace) {
         var timeouts = new JobCoordinator.Timeouts(Duration.ofSeconds(30), stopTimeout, grace);
         return kit.spawn(Coordinator.create("coordinator-test", out, new Coordinator.Settings(Duration.ofMillis(100), timeouts)));
-    }
-
-    static String text(Report r) {
-        ByteBuffer b = r.getText().duplicate();
-        byte[] a = new byte[b.remaining()];
-        b.get(a);
-        return new String(a, StandardCharsets.ISO_8859_1);
     }
 
     static void tell(ActorRef<Coordinator.Command> c, AgentRecord r) {
@@ -167,7 +82,7 @@ class CoordinatorOutcomesTest {
 
     @Test
     void allAgentsReported_oneTickPerWindowThenEnd() throws Exception {
-        Outbox out = new Outbox();
+        JobCoordinatorTest.Collecting out = new JobCoordinatorTest.Collecting();
         var c = coordinator(out, Duration.ofSeconds(10));
         Agent a = new Agent("host-1"), b = new Agent("host-2");
         c.tell(new Coordinator.Control(submit()));
@@ -176,17 +91,17 @@ class CoordinatorOutcomesTest {
         assertEquals("Attaching 3 probes...\n", text(out.next(ReportKind.ATTACHED)));
         JobStart start = out.start();
         assertEquals(100, start.getWindowMs());
-        tell(c, a.window(1, 2, false));
-        tell(c, b.window(1, 3, false));
+        tell(c, a.delta(1, 2, false));
+        tell(c, b.delta(1, 3, false));
         Report t1 = out.next(ReportKind.INTERVAL);
         assertEquals("@n: 5\n", text(t1));
         assertEquals(List.of(), t1.getMissingHosts());
-        tell(c, a.window(2, 4, false));
-        tell(c, b.window(2, 5, false));
+        tell(c, a.delta(2, 4, false));
+        tell(c, b.delta(2, 5, false));
         assertEquals("@n: 9\n", text(out.next(ReportKind.INTERVAL)));
         c.tell(new Coordinator.Control(stopMessage()));
-        tell(c, a.window(3, 1, true));
-        tell(c, b.window(3, 1, true));
+        tell(c, a.delta(3, 1, true));
+        tell(c, b.delta(3, 1, true));
         Report end = out.next(ReportKind.END);
         assertEquals("end\n\n\n@n: 2\n", text(end));
         assertEquals(List.of(), end.getMissingHosts());
@@ -194,7 +109,7 @@ class CoordinatorOutcomesTest {
 
     @Test
     void oneLate_theWindowClosesAfterTheGraceNamingItAndItsDeltaCountsNext() throws Exception {
-        Outbox out = new Outbox();
+        JobCoordinatorTest.Collecting out = new JobCoordinatorTest.Collecting();
         var c = coordinator(out, Duration.ofSeconds(10));
         Agent a = new Agent("host-1"), b = new Agent("host-2");
         c.tell(new Coordinator.Control(submit()));
@@ -202,15 +117,15 @@ class CoordinatorOutcomesTest {
         tell(c, b.attached());
         out.next(ReportKind.ATTACHED);
         JobStart start = out.start();
-        tell(c, a.window(1, 2, false));
+        tell(c, a.delta(1, 2, false));
         Report t1 = out.next(ReportKind.INTERVAL);
         assertEquals("@n: 2\n", text(t1));
         assertEquals(List.of("host-2"), t1.getMissingHosts());
         assertTrue(t1.getStderr().contains("window 1 closed without host-2"), t1.getStderr());
         assertTrue(t1.getTimestampMs() >= start.getOriginMs() + 100 + 300, "not before the grace period ran out");
-        tell(c, b.window(1, 3, false));
-        tell(c, a.window(2, 4, false));
-        tell(c, b.window(2, 5, false));
+        tell(c, b.delta(1, 3, false));
+        tell(c, a.delta(2, 4, false));
+        tell(c, b.delta(2, 5, false));
         Report t2 = out.next(ReportKind.INTERVAL);
         assertEquals("@n: 12\n", text(t2), "host-2's late window 1 is in window 2, not dropped");
         assertEquals(List.of(), t2.getMissingHosts());
@@ -218,12 +133,12 @@ class CoordinatorOutcomesTest {
 
     @Test
     void oneDead_itsHeartbeatsStopAndTheJobGoesOnWithoutItAndSaysSo() throws Exception {
-        Outbox out = new Outbox();
+        JobCoordinatorTest.Collecting out = new JobCoordinatorTest.Collecting();
         // A long stop timeout: the END below must come because nobody waits for the dead host, not by timeout.
         var c = coordinator(out, Duration.ofSeconds(60));
         Agent a = new Agent("host-1"), b = new Agent("host-2");
-        c.tell(new Coordinator.Beat(a.beat()));
-        c.tell(new Coordinator.Beat(b.beat()));
+        c.tell(new Coordinator.Beat(beat(a)));
+        c.tell(new Coordinator.Beat(beat(b)));
         c.tell(new Coordinator.Control(submit()));
         tell(c, a.attached());
         tell(c, b.attached());
@@ -233,7 +148,7 @@ class CoordinatorOutcomesTest {
         Report warning = null;
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (warning == null && System.nanoTime() < deadline) {
-            c.tell(new Coordinator.Beat(a.beat()));
+            c.tell(new Coordinator.Beat(beat(a)));
             Report r = out.reports.poll(50, TimeUnit.MILLISECONDS);
             if (r != null && r.getKind() == ReportKind.WARNING && r.getWindow() == 0) warning = r;
         }
@@ -243,16 +158,16 @@ class CoordinatorOutcomesTest {
         out.reports.clear();
         long w = 1 + (System.currentTimeMillis() - out.allControl.stream().map(ControlMessage::getBody).filter(JobStart.class::isInstance)
                 .map(JobStart.class::cast).findFirst().orElseThrow().getOriginMs()) / 100;
-        tell(c, a.window(w, 7, false));
+        tell(c, a.delta(w, 7, false));
         // The windows up to w close on host-1 alone, without naming host-2 again.
         Report tick;
         do tick = out.next(ReportKind.INTERVAL); while (tick.getWindow() < w);
         assertEquals("@n: 7\n", text(tick));
         assertEquals(List.of(), tick.getMissingHosts());
-        c.tell(new Coordinator.Beat(a.beat()));
+        c.tell(new Coordinator.Beat(beat(a)));
         c.tell(new Coordinator.Control(stopMessage()));
         long t0 = System.nanoTime();
-        tell(c, a.window(w + 1, 1, true));
+        tell(c, a.delta(w + 1, 1, true));
         Report end = out.next(ReportKind.END);
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "END did not wait for the dead host");
         assertEquals(List.of("host-2"), end.getMissingHosts());
@@ -261,7 +176,7 @@ class CoordinatorOutcomesTest {
 
     @Test
     void aDuplicateDeltaDelivered_countsOnce() throws Exception {
-        Outbox out = new Outbox();
+        JobCoordinatorTest.Collecting out = new JobCoordinatorTest.Collecting();
         var c = coordinator(out, Duration.ofSeconds(10));
         Agent a = new Agent("host-1"), b = new Agent("host-2");
         c.tell(new Coordinator.Control(submit()));
@@ -269,16 +184,16 @@ class CoordinatorOutcomesTest {
         tell(c, b.attached());
         out.next(ReportKind.ATTACHED);
         out.start();
-        AgentRecord d = a.window(1, 2, false);
+        AgentRecord d = a.delta(1, 2, false);
         tell(c, d);
         tell(c, d);
-        tell(c, b.window(1, 3, false));
+        tell(c, b.delta(1, 3, false));
         tell(c, d);
         assertEquals("@n: 5\n", text(out.next(ReportKind.INTERVAL)));
         c.tell(new Coordinator.Control(stopMessage()));
         tell(c, d);
-        tell(c, a.window(2, 1, true));
-        tell(c, b.window(2, 1, true));
+        tell(c, a.delta(2, 1, true));
+        tell(c, b.delta(2, 1, true));
         assertEquals("end\n\n\n@n: 2\n", text(out.next(ReportKind.END)));
     }
 
@@ -295,7 +210,7 @@ class CoordinatorOutcomesTest {
 
     /** Runs the same job, restarting the coordinator after {@code cut} agent records (never if negative); returns each report's kind and text. */
     private List<String> restartedAfter(int cut) throws Exception {
-        Outbox out = new Outbox();
+        JobCoordinatorTest.Collecting out = new JobCoordinatorTest.Collecting();
         // Windows close on the agents' deltas only (no deadline in this test): both runs see the same ticks.
         Duration grace = Duration.ofSeconds(60);
         ActorRef<Coordinator.Command> c = coordinator(out, Duration.ofSeconds(10), grace);
@@ -306,11 +221,11 @@ class CoordinatorOutcomesTest {
         List<AgentRecord> script = new ArrayList<>(List.of(a.attached(), b.attached()));
         List<AgentRecord> topic = new ArrayList<>();
         for (long w = 1; w <= 4; w++) {
-            script.add(a.window(w, w, false));
-            script.add(b.window(w, 10 * w, false));
+            script.add(a.delta(w, w, false));
+            script.add(b.delta(w, 10 * w, false));
         }
-        script.add(a.window(5, 100, true));
-        script.add(b.window(5, 1000, true));
+        script.add(a.delta(5, 100, true));
+        script.add(b.delta(5, 1000, true));
         int stopAfter = script.size() - 2;
         int expectedReports = 0;
         for (int i = 0; i < script.size(); i++) {
@@ -324,7 +239,7 @@ class CoordinatorOutcomesTest {
                         .findFirst().orElse(null);
                 List<ControlMessage> stops = onTopic.stream().filter(m -> m.getBody() instanceof JobStop).toList();
                 List<Report> published = List.copyOf(out.allReports);
-                Outbox second = new Outbox();
+                JobCoordinatorTest.Collecting second = new JobCoordinatorTest.Collecting();
                 second.allReports.addAll(published);
                 out = second;
                 c = coordinator(out, Duration.ofSeconds(10), grace);
@@ -351,7 +266,7 @@ class CoordinatorOutcomesTest {
     }
 
     /** Until nothing new is published for 300 ms. */
-    private static void waitQuiet(Outbox out) throws InterruptedException {
+    private static void waitQuiet(JobCoordinatorTest.Collecting out) throws InterruptedException {
         int n;
         do {
             n = out.allReports.size();
