@@ -21,6 +21,10 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--id", description = "this coordinator's name (default: coordinator@HOST)")
     String id;
 
+    @Option(names = "--window-grace", paramLabel = "MS", defaultValue = "500",
+            description = "how long after an interval's window ended to wait for late hosts before the tick runs without them (ms)")
+    long windowGraceMs;
+
     @Override
     public Integer call() throws Exception {
         Topics topics = cluster.join();
@@ -29,7 +33,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         Signals.onInterrupt(stop::countDown);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fleettrace-coordinator");
         try (CoordinatorService service = CoordinatorService.start(system, bootstrap, topics, id != null ? id : "coordinator@" + LocalFleet.host(),
-                JobCoordinator.Timeouts.defaults())) {
+                JobCoordinator.Timeouts.defaults().withGrace(java.time.Duration.ofMillis(windowGraceMs)))) {
             System.err.println("fleettrace: coordinator running against " + bootstrap);
             stop.await();
         } finally {

@@ -11,9 +11,6 @@ import dev.fleettrace.transport.ClientSettings;
 import dev.fleettrace.transport.Records;
 import dev.fleettrace.transport.Topics;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,15 +37,17 @@ final class JobSession {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobSession.class);
 
     record Settings(String bootstrap, Topics topics, ProgramInput program, boolean json, String command, int expectedAgents,
-                    long flushIntervalMs, boolean unsafe, Duration attachTimeout, int pid) {}
+                    long flushIntervalMs, boolean unsafe, Duration attachTimeout, boolean hostPrefix, String jobId, int pid) {}
 
     private final Settings s;
-    private final String job = UUID.randomUUID().toString();
-    private final PrintStream out = System.out;
+    private final String job;
     private final AtomicInteger interrupts = new AtomicInteger();
+    private final ReportPrinter printer;
 
     JobSession(Settings settings) {
         this.s = settings;
+        this.job = settings.jobId() != null ? settings.jobId() : UUID.randomUUID().toString();
+        this.printer = new ReportPrinter(System.out, settings.json(), settings.hostPrefix());
     }
 
     /** Counts Ctrl-C (and SIGTERM): the first stops the job gracefully, a second one gives up waiting. */
@@ -92,13 +91,16 @@ final class JobSession {
                     if (!job.equals(r.key()) || r.value() == null) continue;
                     Report report = serde.deserialize(r.topic(), r.value());
                     log.info("report {} {}", report.getSeq(), report.getKind());
-                    print(report);
+                    printer.print(report);
                     switch (report.getKind()) {
                         case ATTACHED -> {
                             attached = true;
                             if (s.command() != null && child == null && !stopSent) child = startCommand();
                         }
                         case END, ERROR -> {
+                            printer.finish();
+                            // As bpftrace: a job that ends (exit(), an error) takes its -c command with it.
+                            if (child != null && child.isAlive()) child.destroy();
                             return report.getExitCode();
                         }
                         default -> {}
@@ -135,22 +137,6 @@ final class JobSession {
             return new ProcessBuilder(CommandLine.split(s.command())).inheritIO().start();
         } catch (IOException e) {
             throw new UserError("fleettrace: cannot run -c '" + s.command() + "': " + e.getMessage());
-        }
-    }
-
-    private void print(Report r) throws IOException {
-        if (s.json()) {
-            out.write(r.getJson().getBytes(StandardCharsets.ISO_8859_1));
-        } else {
-            ByteBuffer text = r.getText();
-            byte[] b = new byte[text.remaining()];
-            text.duplicate().get(b);
-            out.write(b);
-        }
-        out.flush();
-        if (!r.getStderr().isEmpty()) {
-            System.err.print(r.getStderr());
-            System.err.flush();
         }
     }
 

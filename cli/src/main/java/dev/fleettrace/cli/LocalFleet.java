@@ -60,7 +60,10 @@ final class LocalFleet implements AutoCloseable {
      */
     void startServices(CompletableFuture<ActorSystem<Void>> actorSystem, Topics topics, int n, JobCoordinator.Timeouts timeouts) {
         system = actorSystem.join();
-        var coord = CompletableFuture.supplyAsync(() -> CoordinatorService.start(system, bootstrap, topics, "coordinator@" + host(), timeouts));
+        // A broker of our own is new: nothing to take over from an earlier coordinator.
+        boolean recover = broker == null;
+        var coord = CompletableFuture.supplyAsync(() -> CoordinatorService.start(system, bootstrap, topics, "coordinator@" + host(),
+                dev.fleettrace.coordinator.node.Coordinator.Settings.of(timeouts), recover));
         agents = Agents.start(system, bootstrap, topics, agentNames(n), AgentSettings.defaults());
         try {
             coordinator = coord.get(30, TimeUnit.SECONDS);

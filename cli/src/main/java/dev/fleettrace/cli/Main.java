@@ -34,7 +34,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "fleettrace", mixinStandardHelpOptions = false, sortOptions = false, usageHelpWidth = 100,
         versionProvider = Main.Version.class,
-        subcommands = {AgentCommand.class, CoordinatorCommand.class, BrokerCommand.class},
+        subcommands = {AgentCommand.class, CoordinatorCommand.class, BrokerCommand.class, ReportsCommand.class},
         description = {"bpftrace for a whole fleet: one program on every host, one merged answer.", ""},
         footer = {"", "Examples:",
                 "  fleettrace -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'",
@@ -86,6 +86,16 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--attach-timeout", paramLabel = "S", defaultValue = "60", description = "how long to wait for every agent to attach (s)")
     long attachTimeoutS;
+
+    @Option(names = "--host-prefix", description = "start each line that printf prints in a probe with the host that printed it (\"HOST: \"; in JSON a \"host\" member)")
+    boolean hostPrefix;
+
+    @Option(names = "--job-id", paramLabel = "ID", description = "name the job (default: a random UUID), e.g. to follow its reports with 'fleettrace reports --job ID'")
+    String jobId;
+
+    @Option(names = "--window-grace", paramLabel = "MS", defaultValue = "500",
+            description = "how long after an interval's window ended the local coordinator waits for late hosts (ms)")
+    long windowGraceMs;
 
     @Option(names = {"-V", "--version"}, versionHelp = true, description = "print the version")
     boolean version;
@@ -165,11 +175,12 @@ public final class Main implements Callable<Integer> {
                 broker = null; // the fleet owns it now
                 LocalFleet.ensureTopics(servers, topics);
                 Duration attachTimeout = Duration.ofSeconds(attachTimeoutS);
-                if (localAgents > 0) fleet.startServices(actorSystem, topics, localAgents, new JobCoordinator.Timeouts(attachTimeout, Duration.ofSeconds(10)));
+                if (localAgents > 0) fleet.startServices(actorSystem, topics, localAgents,
+                        new JobCoordinator.Timeouts(attachTimeout, Duration.ofSeconds(10), Duration.ofMillis(windowGraceMs)));
                 else Coordinators.requireLive(servers, topics);
                 log.info("services ready");
                 JobSession session = new JobSession(new JobSession.Settings(servers, topics, program, json, command, localAgents, flushMs, unsafe,
-                        attachTimeout, pid == null ? 0 : pid));
+                        attachTimeout, hostPrefix, jobId, pid == null ? 0 : pid));
                 Signals.onInterrupt(session::interrupt);
                 return session.run();
             }

@@ -117,4 +117,65 @@ class ClusterModeIT {
         daemons.clear();
         assertEquals(List.of(), Cli.leftInKernel());
     }
+
+    private String startCluster(Path dir, String... agents) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String bootstrap = "127.0.0.1:" + port;
+        daemon(dir.resolve("broker.log"), "broker", "--port", Integer.toString(port));
+        awaitLine(dir.resolve("broker.log"), "listening", Duration.ofSeconds(90));
+        daemon(dir.resolve("coordinator.log"), "coordinator", "--bootstrap", bootstrap, "--id", "coord");
+        for (String a : agents) daemon(dir.resolve("agent-" + a + ".log"), "agent", "--bootstrap", bootstrap, "--name", a);
+        awaitLine(dir.resolve("coordinator.log"), "running against", Duration.ofSeconds(90));
+        for (String a : agents) awaitLine(dir.resolve("agent-" + a + ".log"), "running against", Duration.ofSeconds(90));
+        awaitAgents(bootstrap, Set.of(agents));
+        return bootstrap;
+    }
+
+    /**
+     * The coordinator is killed (SIGKILL) in the middle of a job with interval ticks and a new one
+     * starts: it rebuilds the job from the topics, the ticks go on numbered where they stopped, and the
+     * END is what the fleet counted, exactly. The README's consumer, {@code fleettrace reports}, reads
+     * the job's reports back: every field of each, in Avro's JSON encoding.
+     */
+    @Test
+    void aCoordinatorKilledMidJobIsReplacedAndTheAnswerIsTheSame() throws Exception {
+        KernelAssumptions.assumeBpf();
+        Path dir = Files.createTempDirectory("ft-restart");
+        String bootstrap = startCluster(dir, "node-a", "node-b");
+        Process coordinator = daemons.get(1);
+        String comm = "rst" + ProcessHandle.current().pid() % 10000;
+        String wl = Workload.binary().toString();
+        Path out = dir.resolve("client.out"), err = dir.resolve("client.err");
+        Process client = new ProcessBuilder(Cli.launcher().toString(), "--bootstrap", bootstrap, "--job-id", "restart-" + comm,
+                "-e", "tracepoint:syscalls:sys_enter_getppid /comm == \"" + comm + "\"/ { @c = count(); @h[host] = count(); } interval:ms:500 { printf(\"tick\\n\"); }",
+                "-c", "sh -c '" + wl + " " + comm + " getppid 1000; sleep 5; " + wl + " " + comm + " getppid 500'")
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            awaitLine(out, "tick", Duration.ofSeconds(60));
+            coordinator.destroyForcibly().waitFor();
+            daemon(dir.resolve("coordinator-2.log"), "coordinator", "--bootstrap", bootstrap, "--id", "coord");
+            assertTrue(client.waitFor(2, TimeUnit.MINUTES), "the job ended");
+        } finally {
+            client.destroyForcibly();
+        }
+        String stdout = Files.readString(out);
+        assertEquals(0, client.exitValue(), Files.readString(err));
+        assertTrue(stdout.endsWith("\n\n@c: 3000\n@h[node-a]: 1500\n@h[node-b]: 1500\n") || stdout.endsWith("\n\n@c: 3000\n@h[node-b]: 1500\n@h[node-a]: 1500\n"),
+                "the same answer as without the restart:\n" + stdout + Files.readString(err));
+
+        var reports = Cli.run(Duration.ofMinutes(1), "reports", "--bootstrap", bootstrap, "--job", "restart-" + comm, "--from-beginning", "-f", "avro");
+        assertEquals(0, reports.exit(), reports.stderr());
+        List<String> lines = reports.stdout().lines().toList();
+        assertTrue(lines.getFirst().startsWith("{\"job\":\"restart-" + comm + "\",\"seq\":1,"), lines.getFirst());
+        assertTrue(lines.getFirst().contains("\"kind\":\"ATTACHED\""), lines.getFirst());
+        assertTrue(lines.getLast().contains("\"kind\":\"END\"") && lines.getLast().contains("\"text\":\"\\n\\n@c: 3000\\n"), lines.getLast());
+        for (int i = 0; i < lines.size(); i++) {
+            assertTrue(lines.get(i).contains("\"seq\":" + (i + 1) + ","), "reports numbered without a gap or a repeat across the restart: " + lines.get(i));
+        }
+        long ticks = lines.stream().filter(l -> l.contains("\"kind\":\"INTERVAL\"")).count();
+        assertEquals(ticks, stdout.lines().filter(l -> l.equals("tick")).count(), "every tick printed once");
+    }
 }

@@ -29,7 +29,7 @@ public final class Compiler {
         TypedProgram typed = check(source, facts, opts);
         ResourceAnalyser.Resources res = ResourceAnalyser.analyse(typed, opts);
         List<ProbeProgram> probes = CodeGenerator.generate(typed, res, opts);
-        return new Compilation(typed, new ProgramPlan(res.kernelMaps(), probes, res.bindings(), res.events(), res.ringbuf()));
+        return new Compilation(typed, new ProgramPlan(res.kernelMaps(), probes, res.bindings(), res.events(), res.ringbuf(), res.epochMap()));
     }
 
     /** Parse and type-check only: what the CLI does before it submits a job. */

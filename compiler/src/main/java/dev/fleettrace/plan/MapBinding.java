@@ -6,8 +6,11 @@ import java.util.List;
  * How the agent reads one bpftrace map out of its kernel map.
  *
  * <p>Kernel value layouts by kind (8-byte slots, per CPU where the map is per-CPU):
- * COUNT/SUM {@code [value]}; MIN/MAX {@code [value, epoch]} (the value is valid for the flush window
- * named by epoch, see {@link ProgramPlan#epochOffset()}); AVG/STATS {@code [count, total]};
+ * COUNT/SUM {@code [value]}; MIN/MAX {@code [value0, tag0, value1, tag1]}: one extreme per flush
+ * window, in slot {@code epoch & 1}, valid when its tag is {@code epoch + 1}, where epoch is the u64 in
+ * {@link ProgramPlan#epochMap()} that the agent increments at every flush; so the agent reads the window
+ * that just ended while probes write the next, and min/max restart with every window like bpftrace's
+ * after {@code clear()}; AVG/STATS {@code [count, total]};
  * HIST/LHIST {@code [count]} per bucket, the bucket index being the last 8 bytes of the key
  * ({@code bucketOffset}); VALUE: the integer (8 bytes) or the string bytes, not per-CPU.
  *

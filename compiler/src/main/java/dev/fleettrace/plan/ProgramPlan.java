@@ -10,8 +10,16 @@ import java.util.List;
  * @param bindings  the bpftrace maps and how to read them
  * @param events    ring buffer record decoders, by id at position id
  * @param ringbuf   index of the ring buffer map in {@code maps}, or -1 when no probe emits events
+ * @param epochMap  index of the epoch map in {@code maps} (a one-entry array of a u64 that the agent
+ *                  increments at every flush, see {@link MapBinding}), or -1 when no map needs it
  */
-public record ProgramPlan(List<KernelMap> maps, List<ProbeProgram> probes, List<MapBinding> bindings, List<EventSpec> events, int ringbuf) {
+public record ProgramPlan(List<KernelMap> maps, List<ProbeProgram> probes, List<MapBinding> bindings, List<EventSpec> events, int ringbuf,
+                          int epochMap) {
+
+    /** A plan without min or max maps. */
+    public ProgramPlan(List<KernelMap> maps, List<ProbeProgram> probes, List<MapBinding> bindings, List<EventSpec> events, int ringbuf) {
+        this(maps, probes, bindings, events, ringbuf, -1);
+    }
 
     public ProgramPlan {
         maps = List.copyOf(maps);

@@ -32,6 +32,19 @@ public final class Offsets {
         return list(admin, topics, OffsetSpec.earliest(), timeout);
     }
 
+    /**
+     * Per partition of {@code topics}, the first offset whose record time is at or after
+     * {@code timestampMs} (records carry their message's own time, see {@link Records}); the end where no
+     * record is that recent.
+     */
+    public static Map<TopicPartition, Long> since(Admin admin, Collection<String> topics, long timestampMs, Duration timeout) {
+        Map<TopicPartition, Long> at = list(admin, topics, OffsetSpec.forTimestamp(timestampMs), timeout);
+        Map<TopicPartition, Long> end = end(admin, topics, timeout);
+        Map<TopicPartition, Long> out = new HashMap<>();
+        at.forEach((tp, o) -> out.put(tp, o < 0 ? end.get(tp) : o));
+        return out;
+    }
+
     private static Map<TopicPartition, Long> list(Admin admin, Collection<String> topics, OffsetSpec spec, Duration timeout) {
         try {
             Map<String, TopicDescription> desc = admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

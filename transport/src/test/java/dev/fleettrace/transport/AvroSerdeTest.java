@@ -31,7 +31,7 @@ class AvroSerdeTest {
     void everyMessageKindRoundTripsWithoutKafka() {
         var control = AvroSerde.controlMessages();
         var agent = AvroSerde.agentRecords();
-        for (ControlMessage m : List.of(Messages.submit("j"), Messages.stop("j"))) {
+        for (ControlMessage m : List.of(Messages.submit("j"), Messages.start("j"), Messages.stop("j"))) {
             assertEquals(m, control.decode(control.encode(m)));
         }
         for (AgentRecord r : List.of(Messages.status("j", "a", 1), Messages.events("j", "a", 2),

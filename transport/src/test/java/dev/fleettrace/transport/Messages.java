@@ -50,6 +50,10 @@ final class Messages {
                 List.of("1", "two"), OutputFormat.JSON, 3, 500L, false, "alice@laptop", 0));
     }
 
+    static ControlMessage start(String job) {
+        return new ControlMessage(job, T + 1, new dev.fleettrace.schemas.JobStart(T, 250L));
+    }
+
     static ControlMessage stop(String job) {
         return new ControlMessage(job, T + 1, new JobStop(StopReason.INTERRUPTED, "^C"));
     }
@@ -127,8 +131,8 @@ final class Messages {
         var rows = List.of(
                 new MapRow(List.<Object>of(42L, "bash"), null, List.of(17L), null),
                 new MapRow(List.<Object>of(7L, "sshd"), "host-a", List.of(3L), "text value"));
-        return new Report(job, seq, T + seq, ReportKind.INTERVAL, 3L, List.of("host-a", "host-b"), List.of("host-c"), 2,
+        return new Report(job, seq, T + seq, ReportKind.INTERVAL, 3L, T + 3, List.of("host-a", "host-b"), List.of("host-c"), 2,
                 java.nio.ByteBuffer.wrap("@[42, bash]: 17\n@[7, sshd]: 3\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)), "{\"type\": \"map\"}\n", "1 host missing\n",
-                List.of(new MapReport(countMap(), rows)), 0);
+                List.of(new MapReport(countMap(), rows)), 0, List.of(new dev.fleettrace.schemas.AppliedCursor("host-a", 7L, 12L)));
     }
 }

@@ -65,6 +65,8 @@ final class ProbeCodegen {
     private final Map<String, Integer> vars = new HashMap<>();
     private final Deque<Label[]> loops = new ArrayDeque<>();
     private Label exit;
+    /** Stack slot of the flush window's epoch, read once per run so that one event's min and max land in one window; 0 when unused. */
+    private int epochSlot;
 
     ProbeCodegen(TypedProgram prog, ResourceAnalyser.Resources res, TypedProgram.ProbeInfo info, ProbeTarget target, CompileOptions opts) {
         this.prog = prog;
@@ -99,12 +101,18 @@ final class ProbeCodegen {
             vars.put(v.getKey(), off);
             zero(off, size);
         }
+        if (res.epochMap() >= 0 && usesExtremes(info.probe().body())) epochSlot = frame.alloc(8);
         exit = a.newLabel("exit");
         info.probe().predicate().ifPresent(p -> {
             int mark = frame.mark();
             branch(p, exit, false);
             frame.release(mark);
         });
+        if (epochSlot != 0) {
+            int mark = frame.mark();
+            readEpoch(epochSlot);
+            frame.release(mark);
+        }
         block(info.probe().body());
         a.bind(exit).ret(0);
         if (frame.maxDepth() > Frame.LIMIT)
@@ -271,6 +279,8 @@ final class ProbeCodegen {
             case LHIST -> linearBucket(x, literal(call.args().get(1)), literal(call.args().get(2)), literal(call.args().get(3)));
             default -> null;
         };
+        // min/max keep one extreme per flush window (see MapBinding): the window's epoch picks the slot.
+        Val epoch = kind == AggKind.MIN || kind == AggKind.MAX ? epoch() : null;
         int key = buildKey(m, r, bucket);
         if (bucket != null) release(bucket);
         boolean signed = ((Type.Agg) r.info().value()).signed();
@@ -287,14 +297,18 @@ final class ProbeCodegen {
                 addAt(Reg.R0, 8, x);
             }
             case MIN, MAX -> {
+                // r0 += (epoch & 1) * 16: this window's [value, tag]; tag = epoch + 1 marks it set in this window.
                 Label set = a.newLabel("set");
-                a.load(Size.DW, Reg.R1, Reg.R0, 8).jump(Reg.R1, JmpOp.JEQ, 0, set);
+                a.mov(Reg.R3, load(epoch, Reg.R3));
+                a.mov(Reg.R2, Reg.R3).alu(AluOp.AND, Reg.R2, 1).alu(AluOp.LSH, Reg.R2, 4).alu(AluOp.ADD, Reg.R0, Reg.R2);
+                a.add(Reg.R3, 1);
+                a.load(Size.DW, Reg.R1, Reg.R0, 8).jump(Reg.R1, JmpOp.JNE, Reg.R3, set);
                 a.load(Size.DW, Reg.R1, Reg.R0, 0);
                 Reg xr = load(x, Reg.R2);
                 JmpOp keep = kind == AggKind.MIN ? (signed ? JmpOp.JSGE : JmpOp.JGE) : (signed ? JmpOp.JSLE : JmpOp.JLE);
                 a.jump(xr, keep, Reg.R1, done);
                 a.bind(set);
-                a.store(Size.DW, Reg.R0, 0, load(x, Reg.R2)).storeImm(Size.DW, Reg.R0, 8, 1);
+                a.store(Size.DW, Reg.R0, 0, load(x, Reg.R2)).store(Size.DW, Reg.R0, 8, Reg.R3);
             }
             case VALUE -> throw new IllegalStateException();
         }
@@ -306,13 +320,45 @@ final class ProbeCodegen {
                 case COUNT, HIST, LHIST -> a.storeImm(Size.DW, Reg.R10, val, 1);
                 case SUM -> a.store(Size.DW, Reg.R10, val, load(x, Reg.R1));
                 case AVG, STATS -> a.storeImm(Size.DW, Reg.R10, val, 1).store(Size.DW, Reg.R10, val + 8, load(x, Reg.R1));
-                case MIN, MAX -> a.store(Size.DW, Reg.R10, val, load(x, Reg.R1)).storeImm(Size.DW, Reg.R10, val + 8, 1);
+                case MIN, MAX -> {
+                    zero(val, r.valueSize());
+                    Label odd = a.newLabel("odd");
+                    Label stored = a.newLabel("stored");
+                    a.mov(Reg.R3, load(epoch, Reg.R3)).mov(Reg.R2, Reg.R3).add(Reg.R3, 1).alu(AluOp.AND, Reg.R2, 1);
+                    a.jump(Reg.R2, JmpOp.JNE, 0, odd);
+                    a.store(Size.DW, Reg.R10, val, load(x, Reg.R1)).store(Size.DW, Reg.R10, val + 8, Reg.R3).jumpTo(stored);
+                    a.bind(odd).store(Size.DW, Reg.R10, val + 16, load(x, Reg.R1)).store(Size.DW, Reg.R10, val + 24, Reg.R3);
+                    a.bind(stored);
+                }
                 case VALUE -> throw new IllegalStateException();
             }
             update(r, key, val);
         }
         a.bind(done);
         if (x != null) release(x);
+    }
+
+    /** The flush window's epoch as read when the program started (see {@link #readEpoch}). */
+    private Val epoch() {
+        return new Val.Slot(epochSlot, false);
+    }
+
+    /** Stores the epoch the agent bumps at each flush into {@code slot} (0 if the lookup fails). */
+    private void readEpoch(int slot) {
+        int k = frame.alloc(8);
+        a.storeImm(Size.W, Reg.R10, k, 0);
+        a.loadMapFd(Reg.R1, res.epochMap()).mov(Reg.R2, Reg.R10).add(Reg.R2, k).call(Helper.MAP_LOOKUP_ELEM);
+        Label none = a.newLabel("noepoch");
+        Label end = a.newLabel("epoch");
+        a.jump(Reg.R0, JmpOp.JEQ, 0, none).load(Size.DW, Reg.R0, Reg.R0, 0).jumpTo(end);
+        a.bind(none).mov(Reg.R0, Src.imm(0)).bind(end);
+        a.store(Size.DW, Reg.R10, slot, Reg.R0);
+    }
+
+    private static boolean usesExtremes(Block body) {
+        boolean[] found = {false};
+        ResourceAnalyser.walk(body, e -> found[0] |= e instanceof Expr.Call c && (c.name().equals("min") || c.name().equals("max")));
+        return found[0];
     }
 
     private void assignValue(Expr.MapRef m, ResourceAnalyser.MapResource r, Expr value) {

@@ -46,10 +46,12 @@ public final class ResourceAnalyser {
     }
 
     /**
+     * @param epochMap index of the one-entry array holding the flush window's epoch, or -1 when no map
+     *                 is a min or max (see {@link dev.fleettrace.plan.MapBinding})
      * @param stackMaps the stack trace map of each stack kind and limit ({@link #stackKey}), by plan index
      */
     public record Resources(List<KernelMap> kernelMaps, Map<String, MapResource> maps, int ringbuf, List<EventSpec> events,
-                            IdentityHashMap<Expr.Call, EventSpec> eventOf, Map<String, Integer> stackMaps) {
+                            IdentityHashMap<Expr.Call, EventSpec> eventOf, int epochMap, Map<String, Integer> stackMaps) {
 
         public List<MapBinding> bindings() {
             List<MapBinding> out = new ArrayList<>();
@@ -135,7 +137,9 @@ public final class ResourceAnalyser {
             }
             int valueSize = switch (info.kind()) {
                 case COUNT, SUM, HIST, LHIST -> 8;
-                case MIN, MAX, AVG, STATS -> 16;
+                case AVG, STATS -> 16;
+                // [value, tag] for even epochs, then for odd ones: the agent reads one while probes write the other.
+                case MIN, MAX -> 32;
                 case VALUE -> align8(info.value().size());
             };
             // Counters, averages and extremes without a key live in a per-CPU array: the verifier inlines
@@ -146,6 +150,12 @@ public final class ResourceAnalyser {
             int index = kmaps.size();
             kmaps.add(new KernelMap(index, kernelName(index, name), type, keySize, valueSize, array ? 1 : options.mapMaxEntries(), 0));
             resources.put(name, new MapResource(info, index, type, fields, keySize, bucketOffset, valueSize));
+        }
+
+        int epochMap = -1;
+        if (resources.values().stream().anyMatch(r -> r.info().kind() == AggKind.MIN || r.info().kind() == AggKind.MAX)) {
+            epochMap = kmaps.size();
+            kmaps.add(new KernelMap(epochMap, "ft_epoch", MapType.ARRAY, 4, 8, 1, 0));
         }
 
         int ringbuf = -1;
@@ -180,7 +190,7 @@ public final class ResourceAnalyser {
             if (ev.size() > 400) diags.error(Span.NONE, "an event record of " + ev.size() + " bytes does not fit the BPF stack");
         }
         diags.throwIfErrors();
-        return new Resources(kmaps, resources, ringbuf, events, eventOf, stackMaps);
+        return new Resources(kmaps, resources, ringbuf, events, eventOf, epochMap, stackMaps);
     }
 
     /** Calls whose effect is a record in the ring buffer, for the agent to forward. */

@@ -240,7 +240,20 @@ public final class Interpreter {
                 case VALUE -> throw new IllegalStateException();
             });
         }
-        MapDelta d = MapDelta.newBuilder().setMap(m.displayName()).setEntries(List.of(entry.build())).build();
+        writeFleet(m, info.kind() == AggKind.VALUE, entry.build());
+    }
+
+    /**
+     * Applies the coordinator's own write. A plain value written here is the fleet's value of that key:
+     * it replaces what each host held for it, so the key has one value again.
+     */
+    private void writeFleet(Expr.MapRef m, boolean value, DeltaEntry entry) {
+        if (value) {
+            byte[] key = new byte[entry.getKey().remaining()];
+            entry.getKey().duplicate().get(key);
+            state.delete(m.displayName(), key);
+        }
+        MapDelta d = MapDelta.newBuilder().setMap(m.displayName()).setEntries(List.of(entry)).build();
         state.apply(HOST, DeltaBatch.newBuilder().setWindow(0).setLast(false).setMaps(List.of(d)).build());
     }
 
@@ -250,12 +263,13 @@ public final class Interpreter {
         return switch (ms) {
             case AggregateMap a -> a.read(key);
             case ValueMap v -> {
-                // Host-local values: the coordinator's own first; else one host's, when only one holds the key.
+                // Host-local values: the coordinator's own first; else the hosts' value when they agree.
                 ValueMap.Entry own = v.get(HOST, key);
                 List<ValueMap.Entry> held = v.entries().stream().filter(e -> Arrays.equals(e.key(), key)).toList();
-                ValueMap.Entry e = own != null ? own : held.size() == 1 ? held.getFirst() : null;
-                if (e == null && held.size() > 1)
-                    throw new BlockError(m.span(), m.displayName() + " holds a value on each of " + held.size() + " hosts; it has no single fleet-wide value");
+                ValueMap.Entry e = own != null ? own : held.isEmpty() ? null : held.getFirst();
+                if (own == null && held.stream().anyMatch(h -> h.value() != held.getFirst().value() || !Arrays.equals(h.text(), held.getFirst().text())))
+                    throw new BlockError(m.span(), m.displayName() + " holds different values on " + held.size() + " hosts ("
+                            + String.join(", ", held.stream().map(ValueMap.Entry::host).sorted().toList()) + "); it has no single fleet-wide value");
                 boolean text = prog.map(m.name()).value() instanceof Type.Str;
                 if (e == null) yield text ? new byte[0] : (Object) 0L;
                 yield text ? e.text() : (Object) e.value();
@@ -366,9 +380,7 @@ public final class Interpreter {
             }
             case Expr.MapRef m -> {
                 long old = (Long) readMap(m);
-                MapDelta d = MapDelta.newBuilder().setMap(m.displayName()).setEntries(List.of(DeltaEntry.newBuilder()
-                        .setKey(ByteBuffer.wrap(key(m))).setValues(List.of(old + delta)).build())).build();
-                state.apply(HOST, DeltaBatch.newBuilder().setWindow(0).setLast(false).setMaps(List.of(d)).build());
+                writeFleet(m, true, DeltaEntry.newBuilder().setKey(ByteBuffer.wrap(key(m))).setValues(List.of(old + delta)).build());
                 return id.prefix() ? old + delta : old;
             }
             default -> throw new BlockError(id.span(), "++/-- needs a map or a variable");

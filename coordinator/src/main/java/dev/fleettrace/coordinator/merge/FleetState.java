@@ -73,6 +73,17 @@ public final class FleetState {
      * marked as seen.
      */
     public Admission offer(AgentRecord r) {
+        Admission a = admit(r);
+        if (a.accepted() && r.getBody() instanceof DeltaBatch b) applyAdmitted(r.getAgent(), b);
+        return a;
+    }
+
+    /**
+     * {@link #offer} without merging a delta batch: the record is checked, marked as seen, and a job
+     * status declares its maps, but a {@code DeltaBatch} waits for {@link #applyAdmitted} (the job
+     * applies a batch when its window opens).
+     */
+    public Admission admit(AgentRecord r) {
         String agent = r.getAgent();
         Admission a = tracker.check(agent, r.getIncarnation(), r.getSeq());
         if (!a.accepted()) return a;
@@ -91,12 +102,13 @@ public final class FleetState {
         }
         tracker.commit(agent, r.getIncarnation(), r.getSeq());
         if (a instanceof Admission.Accepted acc && acc.newIncarnation()) dropHost(agent);
-        switch (r.getBody()) {
-            case DeltaBatch b -> applyValidated(agent, b);
-            case JobStatus s -> s.getMaps().forEach(m -> declare(SchemaCodec.fromRecord(m)));
-            default -> {}
-        }
+        if (r.getBody() instanceof JobStatus s) s.getMaps().forEach(m -> declare(SchemaCodec.fromRecord(m)));
         return a;
+    }
+
+    /** Merges a batch that {@link #admit} accepted (so it is known to fit the maps). */
+    public void applyAdmitted(String host, DeltaBatch batch) {
+        applyValidated(host, batch);
     }
 
     /** Merges a batch from {@code host} without any idempotence check (the tracker is the caller's job). */

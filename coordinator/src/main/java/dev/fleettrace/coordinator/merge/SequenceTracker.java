@@ -45,6 +45,17 @@ public final class SequenceTracker {
         return a;
     }
 
+    /** One (agent, incarnation) stream and the last seq admitted from it. */
+    public record Cursor(String agent, long incarnation, long seq) {}
+
+    /** Every stream's cursor, in agent then incarnation order: what has been taken in so far. */
+    public java.util.List<Cursor> cursors() {
+        java.util.List<Cursor> out = new java.util.ArrayList<>();
+        lastSeq.forEach((agent, incs) -> incs.forEach((inc, seq) -> out.add(new Cursor(agent, inc, seq))));
+        out.sort(java.util.Comparator.comparing(Cursor::agent).thenComparingLong(Cursor::incarnation));
+        return out;
+    }
+
     /** The last seq admitted for (agent, incarnation), or 0. */
     public long lastSeq(String agent, long incarnation) {
         Map<Long, Long> incs = lastSeq.get(agent);

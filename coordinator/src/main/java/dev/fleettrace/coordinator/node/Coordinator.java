@@ -1,9 +1,11 @@
 package dev.fleettrace.coordinator.node;
 
+import dev.fleettrace.coordinator.job.FleetJob;
 import dev.fleettrace.coordinator.job.JobCoordinator;
 import dev.fleettrace.schemas.AgentRecord;
 import dev.fleettrace.schemas.ControlMessage;
 import dev.fleettrace.schemas.Heartbeat;
+import dev.fleettrace.schemas.JobStart;
 import dev.fleettrace.schemas.JobStop;
 import dev.fleettrace.schemas.JobSubmit;
 import dev.fleettrace.schemas.Role;
@@ -20,8 +22,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * The coordinator's guardian: one {@link JobCoordinator} per job, records routed to them by job id,
- * and the table of live agents that decides a job's attach barrier when the submitter leaves it open.
+ * The coordinator's guardian: one {@link JobCoordinator} per job, records routed to them by job id, and
+ * the table of live agents. It decides a job's attach barrier when the submitter leaves it open, and
+ * tells every job when an agent stops heartbeating (its beat is more than three intervals overdue, or
+ * it left) so no job waits for it.
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
@@ -33,32 +37,52 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     public record Beat(Heartbeat beat) implements Command {}
 
+    /** A member's heartbeat tombstone: it left. */
+    public record Left(String member) implements Command {}
+
+    /** A job this coordinator ran before it restarted, rebuilt from the topics. */
+    public record Recover(String job, JobSubmit submit, FleetJob.History history) implements Command {}
+
     private record Tick() implements Command {}
 
     private record JobDone(String job) implements Command {}
 
-    static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    /**
+     * @param heartbeat how often this coordinator beats and checks its agents' beats (the protocol says 1 s)
+     * @param timeouts  every job's timeouts
+     */
+    public record Settings(Duration heartbeat, JobCoordinator.Timeouts timeouts) {
+        public static Settings of(JobCoordinator.Timeouts timeouts) {
+            return new Settings(Duration.ofSeconds(1), timeouts);
+        }
+    }
 
     private final String id;
     private final long incarnation = System.currentTimeMillis();
     private final CoordinatorOutbox outbox;
-    private final JobCoordinator.Timeouts timeouts;
+    private final Settings settings;
     private final Map<String, ActorRef<JobCoordinator.Command>> jobs = new HashMap<>();
-    /** Agents by name: when their last heartbeat said the next one is due. */
+    /** Agents by name: when their last heartbeat said the next one is overdue. */
     private final Map<String, Long> agentDue = new HashMap<>();
+    /** Agents already reported lost to the jobs. */
+    private final TreeSet<String> lost = new TreeSet<>();
 
     public static Behavior<Command> create(String id, CoordinatorOutbox outbox, JobCoordinator.Timeouts timeouts) {
+        return create(id, outbox, Settings.of(timeouts));
+    }
+
+    public static Behavior<Command> create(String id, CoordinatorOutbox outbox, Settings settings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            timers.startTimerAtFixedRate(new Tick(), Duration.ZERO, HEARTBEAT);
-            return new Coordinator(ctx, id, outbox, timeouts);
+            timers.startTimerAtFixedRate(new Tick(), Duration.ZERO, settings.heartbeat());
+            return new Coordinator(ctx, id, outbox, settings);
         }));
     }
 
-    private Coordinator(ActorContext<Command> ctx, String id, CoordinatorOutbox outbox, JobCoordinator.Timeouts timeouts) {
+    private Coordinator(ActorContext<Command> ctx, String id, CoordinatorOutbox outbox, Settings settings) {
         super(ctx);
         this.id = id;
         this.outbox = outbox;
-        this.timeouts = timeouts;
+        this.settings = settings;
     }
 
     @Override
@@ -67,6 +91,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(Control.class, this::onControl)
                 .onMessage(Agent.class, this::onAgent)
                 .onMessage(Beat.class, this::onBeat)
+                .onMessage(Left.class, this::onLeft)
+                .onMessage(Recover.class, this::onRecover)
                 .onMessage(Tick.class, this::onTick)
                 .onMessage(JobDone.class, this::onJobDone)
                 .build();
@@ -77,42 +103,75 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         switch (c.message().getBody()) {
             case JobSubmit s -> {
                 if (jobs.containsKey(job)) return this;
-                int expected = s.getExpectedAgents() > 0 ? s.getExpectedAgents() : Math.max(1, liveAgents().size());
-                ActorRef<JobCoordinator.Command> ref = getContext().spawn(JobCoordinator.create(job, s, expected, outbox, timeouts), "job-" + safe(job));
-                getContext().watchWith(ref, new JobDone(job));
-                jobs.put(job, ref);
+                spawn(job, JobCoordinator.create(job, s, expected(s), outbox, settings.timeouts()));
             }
-            case JobStop s -> {
-                ActorRef<JobCoordinator.Command> ref = jobs.get(job);
-                if (ref != null) ref.tell(new JobCoordinator.Stop(s));
-            }
+            case JobStop s -> tell(job, new JobCoordinator.Stop(s, c.message().getTimestampMs()));
+            case JobStart s -> tell(job, new JobCoordinator.Start(s));
             default -> {}
         }
         return this;
     }
 
+    private int expected(JobSubmit s) {
+        return s.getExpectedAgents() > 0 ? s.getExpectedAgents() : Math.max(1, liveAgents().size());
+    }
+
+    private void spawn(String job, Behavior<JobCoordinator.Command> behavior) {
+        ActorRef<JobCoordinator.Command> ref = getContext().spawn(behavior, "job-" + safe(job));
+        getContext().watchWith(ref, new JobDone(job));
+        jobs.put(job, ref);
+    }
+
+    private void tell(String job, JobCoordinator.Command command) {
+        ActorRef<JobCoordinator.Command> ref = jobs.get(job);
+        if (ref != null) ref.tell(command);
+    }
+
     private Behavior<Command> onAgent(Agent a) {
-        ActorRef<JobCoordinator.Command> ref = jobs.get(a.record().getJob());
-        if (ref != null) ref.tell(new JobCoordinator.Record(a.record()));
+        tell(a.record().getJob(), new JobCoordinator.Record(a.record()));
+        return this;
+    }
+
+    private Behavior<Command> onRecover(Recover r) {
+        if (!jobs.containsKey(r.job())) {
+            spawn(r.job(), JobCoordinator.recover(r.job(), r.submit(), expected(r.submit()), r.history(), outbox, settings.timeouts()));
+        }
         return this;
     }
 
     private Behavior<Command> onBeat(Beat b) {
         Heartbeat h = b.beat();
-        if (h.getRole() == Role.AGENT) agentDue.put(h.getMember(), h.getTimestampMs() + 3 * h.getIntervalMs());
+        if (h.getRole() != Role.AGENT) return this;
+        agentDue.put(h.getMember(), h.getTimestampMs() + 3 * h.getIntervalMs());
+        lost.remove(h.getMember());
+        return this;
+    }
+
+    private Behavior<Command> onLeft(Left l) {
+        if (agentDue.remove(l.member()) != null) lose(l.member());
         return this;
     }
 
     private Behavior<Command> onTick(Tick t) {
+        long now = System.currentTimeMillis();
         outbox.heartbeat(Heartbeat.newBuilder()
                 .setMember(id)
                 .setRole(Role.COORDINATOR)
                 .setIncarnation(incarnation)
-                .setTimestampMs(System.currentTimeMillis())
-                .setIntervalMs(HEARTBEAT.toMillis())
+                .setTimestampMs(now)
+                .setIntervalMs(settings.heartbeat().toMillis())
                 .setJobs(List.copyOf(new TreeSet<>(jobs.keySet())))
                 .build());
+        agentDue.forEach((agent, due) -> {
+            if (due < now && !lost.contains(agent)) lose(agent);
+        });
         return this;
+    }
+
+    /** Every job hears of it; a job that does not run on the agent ignores it. */
+    private void lose(String agent) {
+        lost.add(agent);
+        jobs.values().forEach(j -> j.tell(new JobCoordinator.AgentLost(agent)));
     }
 
     private Behavior<Command> onJobDone(JobDone d) {

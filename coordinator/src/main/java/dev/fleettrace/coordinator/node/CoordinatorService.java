@@ -56,14 +56,25 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     public static CoordinatorService start(ActorSystem<?> system, String bootstrap, Topics topics, String id, JobCoordinator.Timeouts timeouts) {
+        return start(system, bootstrap, topics, id, Coordinator.Settings.of(timeouts), true);
+    }
+
+    /**
+     * @param recover take over the jobs an earlier coordinator left running (see {@link Recovery}); false
+     *                where the topics are known to be new (the embedded broker of one CLI run)
+     */
+    public static CoordinatorService start(ActorSystem<?> system, String bootstrap, Topics topics, String id, Coordinator.Settings coordinatorSettings,
+                                           boolean recover) {
         var producer = new KafkaProducer<>(ClientSettings.producer(bootstrap, ClientSettings.clientId("coordinator", id, "out")).properties(),
                 new StringSerializer(), new ByteArraySerializer());
         CoordinatorOutbox outbox = new KafkaOutbox(producer, topics);
-        ActorRef<Coordinator.Command> guardian = system.systemActorOf(Coordinator.create(id, outbox, timeouts), "coordinator-" + id, Props.empty());
+        ActorRef<Coordinator.Command> guardian = system.systemActorOf(Coordinator.create(id, outbox, coordinatorSettings), "coordinator-" + id, Props.empty());
 
-        Map<TopicPartition, Long> start = new HashMap<>();
+        // Jobs left running by an earlier coordinator are rebuilt from the topics before anything new is read.
+        Recovery.Found found = recover ? Recovery.read(bootstrap, topics, id, Duration.ofSeconds(30)) : Recovery.none(bootstrap, topics, id);
+        found.jobs().forEach(j -> guardian.tell(new Coordinator.Recover(j.job(), j.submit(), j.history())));
+        Map<TopicPartition, Long> start = new HashMap<>(found.liveStart());
         try (Admin admin = Admin.create(ClientSettings.admin(bootstrap, ClientSettings.clientId("coordinator", id, "admin")).properties())) {
-            start.putAll(Offsets.end(admin, List.of(topics.control(), topics.deltas()), Duration.ofSeconds(10)));
             start.putAll(Offsets.beginning(admin, List.of(topics.heartbeats()), Duration.ofSeconds(10)));
         }
         var settings = ConsumerSettings.create(Adapter.toClassic(system), new StringDeserializer(), new ByteArrayDeserializer())
@@ -78,7 +89,11 @@ public final class CoordinatorService implements AutoCloseable {
         var beats = AvroSerde.heartbeats();
         var running = Consumer.plainSource(settings, Subscriptions.assignmentWithOffset(start))
                 .toMat(Sink.foreach((ConsumerRecord<String, byte[]> r) -> {
-                    if (r.value() == null) return; // a heartbeat tombstone: the member left
+                    if (r.value() == null) {
+                        // A heartbeat tombstone: the member left.
+                        if (r.topic().equals(topics.heartbeats())) guardian.tell(new Coordinator.Left(r.key()));
+                        return;
+                    }
                     try {
                         if (r.topic().equals(topics.control())) guardian.tell(new Coordinator.Control(control.deserialize(r.topic(), r.value())));
                         else if (r.topic().equals(topics.deltas())) guardian.tell(new Coordinator.Agent(agents.deserialize(r.topic(), r.value())));
@@ -119,9 +134,14 @@ public final class CoordinatorService implements AutoCloseable {
         }
 
         private <T extends org.apache.avro.specific.SpecificRecord> void send(ProducerRecord<String, T> r, AvroSerde<T> serde) {
-            producer.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), serde.serialize(r.topic(), r.value())), (md, e) -> {
-                if (e != null) log.error("could not send to {}: {}", r.topic(), e.getMessage());
-            });
+            try {
+                producer.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), serde.serialize(r.topic(), r.value())), (md, e) -> {
+                    if (e != null) log.error("could not send to {}: {}", r.topic(), e.getMessage());
+                });
+            } catch (IllegalStateException closed) {
+                // The service is closing: the guardian's last heartbeat has nowhere to go.
+                log.debug("not sent to {}: {}", r.topic(), closed.getMessage());
+            }
         }
     }
 }

@@ -6,7 +6,9 @@ import java.util.Set;
 /**
  * Whether a VALUE map's rows show their host as the first key part. VALUE maps are host-local
  * ({@code @start[tid] = nsecs}), so rows from different hosts may share a key; bpftrace on one host has
- * no such case. The lead decides the final rule: replace {@link #DEFAULT}.
+ * no such case. The rule ({@link #DEFAULT}, documented in docs/protocol.md): a map whose values come from
+ * one host prints as bpftrace prints it; once more than one host holds values of it, every row shows
+ * its host, so hosts are never mixed.
  */
 @FunctionalInterface
 public interface HostRule {

@@ -71,6 +71,13 @@ class FleetJobTest {
                     .setMaps(List.of(MapDelta.newBuilder().setMap("@n").setEntries(List.of(e)).build())).build());
         }
 
+        /** A delta of window {@code window}: {@code inc} more events counted in {@code @n}. */
+        AgentRecord delta(long window, long inc, boolean last) {
+            DeltaEntry e = DeltaEntry.newBuilder().setKey(ByteBuffer.wrap(CanonicalKey.EMPTY)).setValues(List.of(inc)).build();
+            return record(DeltaBatch.newBuilder().setWindow(window).setLast(last)
+                    .setMaps(inc == 0 ? List.of() : List.of(MapDelta.newBuilder().setMap("@n").setEntries(List.of(e)).build())).build());
+        }
+
         AgentRecord printf(String text, boolean begin) {
             return record(EventBatch.newBuilder().setEvents(List.of(ProbeEvent.newBuilder().setKind(EventKind.PRINTF).setBegin(begin).setText(text).build())).build());
         }
@@ -97,7 +104,7 @@ class FleetJobTest {
         return r;
     }
 
-    private static String text(Report r) {
+    static String text(Report r) {
         ByteBuffer b = r.getText().duplicate();
         byte[] a = new byte[b.remaining()];
         b.get(a);
@@ -118,7 +125,7 @@ class FleetJobTest {
         }
         assertEquals(FleetJob.Phase.RUNNING, job.phase());
         for (Agent x : List.of(a, b, c)) feed(job.onRecord(x.count(4, false)));
-        feed(job.onStop(stop(StopReason.COMMAND_EXITED)));
+        feed(job.onStop(stop(StopReason.COMMAND_EXITED), 0));
         for (Agent x : List.of(a, b, c)) feed(job.onRecord(x.count(6, true)));
         assertEquals(FleetJob.Phase.DONE, job.phase());
         List<Report> rs = reports();
@@ -139,7 +146,7 @@ class FleetJobTest {
         feed(job.onRecord(b.attached()));
         feed(job.onRecord(a.count(5, false)));
         feed(job.onRecord(b.count(7, false)));
-        feed(job.onStop(stop(StopReason.INTERRUPTED)));
+        feed(job.onStop(stop(StopReason.INTERRUPTED), 0));
         feed(job.onRecord(a.count(1, true)));
         assertEquals(FleetJob.Phase.STOPPING, job.phase(), "host-2's last delta is still due");
         assertTrue(effects.stream().anyMatch(e -> e instanceof FleetJob.Effect.ArmStopTimeout));
@@ -171,7 +178,7 @@ class FleetJobTest {
         AgentRecord d = a.count(9, false);
         feed(job.onRecord(d));
         feed(job.onRecord(d));
-        feed(job.onStop(stop(StopReason.COMMAND_EXITED)));
+        feed(job.onStop(stop(StopReason.COMMAND_EXITED), 0));
         feed(job.onRecord(a.count(0, true)));
         assertTrue(text(reports().getLast()).endsWith("@n: 9\n"), text(reports().getLast()));
     }

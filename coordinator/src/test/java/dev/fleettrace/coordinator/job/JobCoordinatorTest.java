@@ -7,6 +7,7 @@ import dev.fleettrace.coordinator.job.FleetJobTest.Agent;
 import dev.fleettrace.coordinator.node.CoordinatorOutbox;
 import dev.fleettrace.schemas.ControlMessage;
 import dev.fleettrace.schemas.Heartbeat;
+import dev.fleettrace.schemas.JobStart;
 import dev.fleettrace.schemas.JobStop;
 import dev.fleettrace.schemas.JobSubmit;
 import dev.fleettrace.schemas.Report;
@@ -14,6 +15,8 @@ import dev.fleettrace.schemas.ReportKind;
 import dev.fleettrace.schemas.StopReason;
 import dev.fleettrace.transport.SchemaTrust;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -44,14 +47,19 @@ class JobCoordinatorTest {
     static final class Collecting implements CoordinatorOutbox {
         final BlockingQueue<Report> reports = new LinkedBlockingQueue<>();
         final BlockingQueue<ControlMessage> control = new LinkedBlockingQueue<>();
+        /** Everything written, in order (what the topics would hold). */
+        final List<Report> allReports = new CopyOnWriteArrayList<>();
+        final List<ControlMessage> allControl = new CopyOnWriteArrayList<>();
 
         @Override
         public void report(Report r) {
+            allReports.add(r);
             reports.add(r);
         }
 
         @Override
         public void control(ControlMessage m) {
+            allControl.add(m);
             control.add(m);
         }
 
@@ -62,6 +70,23 @@ class JobCoordinatorTest {
             Report r = reports.poll(10, TimeUnit.SECONDS);
             if (r == null) throw new AssertionError("no report within 10 s");
             return r;
+        }
+
+        /** The next report of {@code kind}, skipping others. */
+        Report next(ReportKind kind) throws InterruptedException {
+            while (true) {
+                Report r = next();
+                if (r.getKind() == kind) return r;
+            }
+        }
+
+        /** The job's windows, once broadcast. */
+        JobStart start() throws InterruptedException {
+            while (true) {
+                ControlMessage m = control.poll(10, TimeUnit.SECONDS);
+                if (m == null) throw new AssertionError("no JobStart within 10 s");
+                if (m.getBody() instanceof JobStart s) return s;
+            }
         }
     }
 
@@ -83,7 +108,7 @@ class JobCoordinatorTest {
         job.tell(new JobCoordinator.Record(b.attached()));
         assertEquals(ReportKind.ATTACHED, out.next().getKind());
         job.tell(new JobCoordinator.Record(a.count(2, false)));
-        job.tell(new JobCoordinator.Stop(stopMsg()));
+        job.tell(new JobCoordinator.Stop(stopMsg(), System.currentTimeMillis()));
         job.tell(new JobCoordinator.Record(a.count(1, true)));
         job.tell(new JobCoordinator.Record(b.count(3, true)));
         Report end = out.next();
@@ -101,7 +126,7 @@ class JobCoordinatorTest {
         job.tell(new JobCoordinator.Record(a.attached()));
         job.tell(new JobCoordinator.Record(b.attached()));
         assertEquals(ReportKind.ATTACHED, out.next().getKind());
-        job.tell(new JobCoordinator.Stop(stopMsg()));
+        job.tell(new JobCoordinator.Stop(stopMsg(), System.currentTimeMillis()));
         job.tell(new JobCoordinator.Record(a.count(1, true)));
         Report end = out.next();
         assertEquals(ReportKind.END, end.getKind());

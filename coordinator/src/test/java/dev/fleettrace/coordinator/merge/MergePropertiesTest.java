@@ -146,6 +146,41 @@ class MergePropertiesTest {
         }
     }
 
+    /**
+     * Idempotent for every kind, plain values included: delivering any record again, anywhere later,
+     * leaves the state of delivering each once, in each host's order.
+     */
+    @Test
+    void aRedeliveredRecordOfAnyKindChangesNothing() {
+        List<MapSchema> schemas = new ArrayList<>(Deltas.AGGREGATES);
+        schemas.add(Deltas.VALUES);
+        schemas.add(Deltas.TEXTS);
+        for (int it = 0; it < ITERATIONS; it++) {
+            Random r = new Random(5000 + it);
+            List<Shipped> all = fleet(r, schemas);
+            Map<String, Integer> seqs = new HashMap<>();
+            List<AgentRecord> once = new ArrayList<>();
+            for (Shipped s : all) once.add(Deltas.record(s.host(), 3, seqs.merge(s.host(), 1, Integer::sum), s.batch()));
+            FleetState expected = new FleetState(schemas);
+            once.forEach(expected::offer);
+            List<AgentRecord> again = new ArrayList<>(once);
+            for (int i = r.nextInt(once.size() + 1); i > 0; i--) again.add(r.nextInt(again.size() + 1), once.get(r.nextInt(once.size())));
+            // A record redelivered before its own first delivery is a gap, not a repeat: keep each host's first deliveries in order.
+            List<AgentRecord> delivery = new ArrayList<>();
+            Map<String, Long> next = new HashMap<>();
+            for (AgentRecord rec : again) {
+                long want = next.getOrDefault(rec.getAgent(), 1L);
+                if (rec.getSeq() > want) continue;
+                delivery.add(rec);
+                if (rec.getSeq() == want) next.put(rec.getAgent(), want + 1);
+            }
+            for (AgentRecord rec : once) if (rec.getSeq() >= next.getOrDefault(rec.getAgent(), 1L)) delivery.add(rec);
+            FleetState got = new FleetState(schemas);
+            delivery.forEach(got::offer);
+            assertEquals(Deltas.dump(expected), Deltas.dump(got), "seed " + it);
+        }
+    }
+
     @Test
     void nIdenticalAgentsGiveNTimesTheAdditiveAggregatesAndTheSameMinMaxAvg() {
         for (int it = 0; it < ITERATIONS; it++) {

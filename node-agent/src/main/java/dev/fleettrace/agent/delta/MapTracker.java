@@ -256,7 +256,7 @@ abstract sealed class MapTracker {
         }
     }
 
-    // ---- MIN, MAX: [value, flag] per CPU, flag != 0 when the CPU has a value; ship the extreme when it moved
+    // ---- MIN, MAX: per CPU [value, tag] for even epochs then odd ones (see MapBinding); ship each window's extreme
 
     static final class Extreme extends MapTracker {
         static final class S extends State {
@@ -266,30 +266,46 @@ abstract sealed class MapTracker {
 
         private final boolean min;
         private final boolean unsigned;
+        /** The epoch whose slot this read looks at. */
+        private long closing;
+        /** Each read closes its own epoch (the agent bumped it): ship every window's extreme. */
+        private boolean perWindow;
 
         Extreme(MapBinding binding, Layout layout, boolean min) {
             super(binding, layout);
-            if (layout.valueSize() < 16) throw new IllegalArgumentException(name() + ": value of " + layout.valueSize() + " bytes cannot hold [value, flag]");
+            if (layout.valueSize() < 32) throw new IllegalArgumentException(name() + ": value of " + layout.valueSize() + " bytes cannot hold two [value, tag] slots");
             this.min = min;
             this.unsigned = binding.schema().value() == FieldKind.UINT;
         }
 
+        /**
+         * The next read looks at {@code epoch}'s slot. {@code perWindow}: the epoch ended (probes write the
+         * next one's slot), so its extreme is the window's and ships; otherwise the epoch never moves and
+         * the slot holds the extreme since the start, shipped when it moves.
+         */
+        void closing(long epoch, boolean perWindow) {
+            this.closing = epoch;
+            this.perWindow = perWindow;
+        }
+
         @Override
         void observe(byte[] keys, int koff, byte[] values, int voff) {
+            int slotOff = (int) (closing & 1) * 16;
+            long tag = closing + 1;
             boolean any = false;
             long best = 0;
             for (int c = 0; c < layout.cpus(); c++) {
-                int at = voff + c * layout.stride();
-                if (slot(values, at + 8) == 0) continue;
+                int at = voff + c * layout.stride() + slotOff;
+                if (slot(values, at + 8) != tag) continue;
                 long v = slot(values, at);
                 if (!any || better(v, best)) best = v;
                 any = true;
             }
             S s = (S) known(keys, koff);
-            // A key whose every slot is unset holds nothing yet: no state for it.
+            // No CPU saw the key in this window: nothing to ship.
             if (!any) return;
             if (s == null) s = remember(new S());
-            if (s.set && s.value == best) return;
+            if (!perWindow && s.set && s.value == best) return;
             s.set = true;
             s.value = best;
             out.add(entry(canonical(keys, koff), List.of(best)));

@@ -2,6 +2,7 @@ package dev.fleettrace.agent.node;
 
 import dev.fleettrace.schemas.ControlMessage;
 import dev.fleettrace.schemas.Heartbeat;
+import dev.fleettrace.schemas.JobStart;
 import dev.fleettrace.schemas.JobStop;
 import dev.fleettrace.schemas.JobSubmit;
 import dev.fleettrace.schemas.Role;
@@ -91,7 +92,7 @@ public final class AgentNode {
                 .onMessage(Beat.class, this::onBeat)
                 .onMessage(RunnerEnded.class, this::onRunnerEnded)
                 .onMessage(Shutdown.class, this::onShutdown)
-                .onMessage(ShutdownTimeout.class, m -> Behaviors.same())
+                .onMessage(ShutdownTimeout.class, this::ignore)
                 .build();
     }
 
@@ -100,6 +101,7 @@ public final class AgentNode {
         switch (msg.getBody()) {
             case JobSubmit submit -> submit(msg.getJob(), submit);
             case JobStop stop -> stop(msg.getJob(), stop.getReason());
+            case JobStart start -> tell(msg.getJob(), new JobRunner.Start(start.getOriginMs(), start.getWindowMs()));
             default -> ctx.getLog().warn("agent {}: ignoring a control message of unknown kind for job {}", host, msg.getJob());
         }
         return Behaviors.same();
@@ -119,8 +121,16 @@ public final class AgentNode {
     }
 
     private void stop(String job, StopReason reason) {
+        tell(job, new JobRunner.Stop(reason));
+    }
+
+    private void tell(String job, JobRunner.Command command) {
         ActorRef<JobRunner.Command> runner = runners.get(job);
-        if (runner != null) runner.tell(new JobRunner.Stop(reason));
+        if (runner != null) runner.tell(command);
+    }
+
+    private Behavior<Command> ignore(Command m) {
+        return Behaviors.same();
     }
 
     private Behavior<Command> onBeat(Beat m) {

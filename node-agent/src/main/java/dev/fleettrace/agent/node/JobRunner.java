@@ -51,7 +51,11 @@ public final class JobRunner {
     /** End the job cleanly (a JobStop, or the agent shutting down). */
     public record Stop(StopReason reason) implements Command {}
 
-    private record Flush() implements Command {}
+    /** The job's windows (a JobStart): from now on one delta per window, right after it ends. */
+    public record Start(long originMs, long windowMs) implements Command {}
+
+    /** Ship the maps' changes: before the job's windows are known (window 0), or at the end of a window. */
+    private record Flush(long window) implements Command {}
 
     /** Ring buffer records, as the kernel wrote them. */
     private record Events(List<byte[]> records) implements Command {}
@@ -79,7 +83,10 @@ public final class JobRunner {
     private EventDecoder decoder;
     private long undecodable;
     private long seq;
+    /** The last window shipped; 0 before the job's windows are known. */
     private long window;
+    private Start windows;
+    private java.util.concurrent.ScheduledFuture<?> nextFlush;
     private int probes;
 
     private JobRunner(ActorContext<Command> ctx, TimerScheduler<Command> timers, Identity id, AgentOutbox outbox, AgentSettings settings) {
@@ -114,7 +121,7 @@ public final class JobRunner {
             program.runBegin();
             startReader(plan);
             long flushMs = submit.getFlushIntervalMs() > 0 ? submit.getFlushIntervalMs() : settings.defaultFlushMs();
-            timers.startTimerAtFixedRate(FLUSH_TIMER, new Flush(), Duration.ofMillis(flushMs));
+            timers.startTimerAtFixedRate(FLUSH_TIMER, new Flush(0), Duration.ofMillis(flushMs));
             ctx.getLog().debug("job {} attached {} probes on {}", id.job(), probes, id.agent());
             return running();
         } catch (CompileException e) {
@@ -141,21 +148,55 @@ public final class JobRunner {
     private Behavior<Command> running() {
         return Behaviors.receive(Command.class)
                 .onMessage(Flush.class, this::onFlush)
+                .onMessage(Start.class, this::onStart)
                 .onMessage(Events.class, this::onEvents)
                 .onMessage(Stop.class, this::onStop)
                 .onMessage(ReaderDone.class, this::onReaderDiedWhileRunning)
-                .onMessage(ReaderTimeout.class, m -> Behaviors.same())
+                .onMessage(ReaderTimeout.class, this::ignore)
                 .onMessage(SendFailed.class, this::onSendFailed)
-                .onSignal(PostStop.class, s -> onPostStop())
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
 
     private Behavior<Command> onFlush(Flush m) {
+        long label = 0;
+        if (windows != null) {
+            if (m.window() == 0) return Behaviors.same(); // a pre-start tick that was already queued
+            // Late (a pause longer than a window): one delta for every window that ended since.
+            label = Math.max(m.window(), Math.floorDiv(System.currentTimeMillis() - windows.originMs(), windows.windowMs()));
+        }
         try {
-            emitDeltas(false);
-            return Behaviors.same();
+            emitDeltas(label, false);
         } catch (RuntimeException e) {
             return failed("reading the maps failed: " + oneLine(e));
+        }
+        if (windows != null) scheduleFlush(label + 1);
+        return Behaviors.same();
+    }
+
+    /** Aligns the flushes to the job's windows: the next one right after the current window ends. */
+    private Behavior<Command> onStart(Start m) {
+        if (windows != null || m.windowMs() <= 0) return Behaviors.same();
+        windows = m;
+        timers.cancel(FLUSH_TIMER);
+        long now = System.currentTimeMillis();
+        scheduleFlush(Math.max(1, Math.floorDiv(now - m.originMs(), m.windowMs()) + 1));
+        ctx.getLog().debug("job {} on {}: windows of {} ms from {}", id.job(), id.agent(), m.windowMs(), m.originMs());
+        return Behaviors.same();
+    }
+
+    /** Pekko's timers tick coarsely (50 ms here): window ends are kept by {@link WindowClock} instead. */
+    private void scheduleFlush(long window) {
+        long at = windows.originMs() + window * windows.windowMs();
+        ActorRef<Command> self = ctx.getSelf();
+        nextFlush = WindowClock.schedule(at - System.currentTimeMillis(), () -> self.tell(new Flush(window)));
+    }
+
+    private void cancelFlush() {
+        timers.cancel(FLUSH_TIMER);
+        if (nextFlush != null) {
+            nextFlush.cancel(false);
+            nextFlush = null;
         }
     }
 
@@ -175,7 +216,7 @@ public final class JobRunner {
 
     private Behavior<Command> onStop(Stop m) {
         ctx.getLog().debug("job {} stopping on {} ({})", id.job(), id.agent(), m.reason());
-        timers.cancel(FLUSH_TIMER);
+        cancelFlush();
         // Detach first: nothing new enters the ring buffer or the maps while the rest is collected.
         program.detach();
         if (reader == null) return finish();
@@ -197,11 +238,16 @@ public final class JobRunner {
                 .onMessage(Events.class, this::onEvents)
                 .onMessage(ReaderDone.class, this::onReaderDone)
                 .onMessage(ReaderTimeout.class, this::onReaderTimeout)
-                .onMessage(Stop.class, m -> Behaviors.same())
-                .onMessage(Flush.class, m -> Behaviors.same())
+                .onMessage(Stop.class, this::ignore)
+                .onMessage(Start.class, this::ignore)
+                .onMessage(Flush.class, this::ignore)
                 .onMessage(SendFailed.class, this::onSendFailed)
-                .onSignal(PostStop.class, s -> onPostStop())
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
+    }
+
+    private Behavior<Command> ignore(Command m) {
+        return Behaviors.same();
     }
 
     private Behavior<Command> onReaderDone(ReaderDone m) {
@@ -218,7 +264,8 @@ public final class JobRunner {
     /** The last delta (the probes are detached, so it is final), DETACHED, release. */
     private Behavior<Command> finish() {
         try {
-            emitDeltas(true);
+            // What happened in the window the stop cut short: labelled with that window.
+            emitDeltas(windows == null ? 0 : window + 1, true);
         } catch (RuntimeException e) {
             return failed("reading the maps failed: " + oneLine(e));
         }
@@ -246,7 +293,7 @@ public final class JobRunner {
         return Behaviors.stopped();
     }
 
-    private Behavior<Command> onPostStop() {
+    private Behavior<Command> onPostStop(PostStop signal) {
         release();
         return Behaviors.same();
     }
@@ -254,6 +301,7 @@ public final class JobRunner {
     /** Stops the reader thread, then closes every kernel object. Idempotent. */
     private void release() {
         timers.cancelAll();
+        cancelFlush();
         if (undecodable > 1) ctx.getLog().warn("job {}: skipped {} ring buffer records no event spec describes", id.job(), undecodable);
         undecodable = 0;
         if (reader != null) {
@@ -269,9 +317,10 @@ public final class JobRunner {
 
     // ---- records
 
-    private void emitDeltas(boolean last) {
+    private void emitDeltas(long label, boolean last) {
         List<MapDelta> maps = deltas.read();
-        emit(DeltaBatch.newBuilder().setWindow(++window).setLast(last).setMaps(maps).build());
+        window = label;
+        emit(DeltaBatch.newBuilder().setWindow(label).setLast(last).setMaps(maps).build());
     }
 
     /** The one place records are numbered and sent. */

@@ -180,29 +180,52 @@ class MapTrackerTest {
         return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(0, user).putLong(8, bucket).array();
     }
 
+    /** A read of an extreme map that closes {@code epoch}. */
+    private static MapDelta read(MapTracker t, long epoch, boolean perWindow, Map<ByteBuffer, byte[]> entries) {
+        ((MapTracker.Extreme) t).closing(epoch, perWindow);
+        return read(t, entries);
+    }
+
     @Test
-    void minAndMaxReduceOverSetSlotsAndShipWhenTheyMove() {
-        MapTracker min = MapTracker.of(binding(AggKind.MIN, U32, -1), Layout.perCpu(4, 16, CPUS));
-        MapTracker max = MapTracker.of(binding(AggKind.MAX, U32, -1), Layout.perCpu(4, 16, CPUS));
+    void withoutEpochsMinAndMaxReduceOverSetSlotsAndShipWhenTheyMove() {
+        MapTracker min = MapTracker.of(binding(AggKind.MIN, U32, -1), Layout.perCpu(4, 32, CPUS));
+        MapTracker max = MapTracker.of(binding(AggKind.MAX, U32, -1), Layout.perCpu(4, 32, CPUS));
         Map<ByteBuffer, byte[]> e = entries();
-        // CPU 2 never saw the key: its 0 must not count as a minimum.
-        e.put(k(u32(1)), perCpu(16, new long[] {7, 1}, new long[] {-3, 1}, new long[] {0, 0}));
-        e.put(k(u32(2)), perCpu(16, new long[] {0, 0}, new long[] {0, 0}, new long[] {0, 0}));
-        assertEquals(Map.of(ck(1L), List.of(-3L)), byKey(read(min, e)));
-        assertEquals(Map.of(ck(1L), List.of(7L)), byKey(read(max, e)));
-        assertNull(read(min, e));
-        assertNull(read(max, e));
-        e.put(k(u32(1)), perCpu(16, new long[] {7, 1}, new long[] {-3, 1}, new long[] {9, 1}));
-        assertNull(read(min, e), "the minimum did not move");
-        assertEquals(Map.of(ck(1L), List.of(9L)), byKey(read(max, e)));
-        e.put(k(u32(2)), perCpu(16, new long[] {0, 0}, new long[] {0, 0}, new long[] {0, 1}));
-        assertEquals(Map.of(ck(2L), List.of(0L)), byKey(read(min, e)), "a set zero is a value");
+        // CPU 2 never saw the key: its 0 must not count as a minimum. Epoch 0: slot 0, tag 1.
+        e.put(k(u32(1)), perCpu(32, new long[] {7, 1}, new long[] {-3, 1}, new long[] {0, 0}));
+        e.put(k(u32(2)), perCpu(32, new long[] {0, 0}, new long[] {0, 0}, new long[] {0, 0}));
+        assertEquals(Map.of(ck(1L), List.of(-3L)), byKey(read(min, 0, false, e)));
+        assertEquals(Map.of(ck(1L), List.of(7L)), byKey(read(max, 0, false, e)));
+        assertNull(read(min, 0, false, e));
+        assertNull(read(max, 0, false, e));
+        e.put(k(u32(1)), perCpu(32, new long[] {7, 1}, new long[] {-3, 1}, new long[] {9, 1}));
+        assertNull(read(min, 0, false, e), "the minimum did not move");
+        assertEquals(Map.of(ck(1L), List.of(9L)), byKey(read(max, 0, false, e)));
+        e.put(k(u32(2)), perCpu(32, new long[] {0, 0}, new long[] {0, 0}, new long[] {0, 1}));
+        assertEquals(Map.of(ck(2L), List.of(0L)), byKey(read(min, 0, false, e)), "a set zero is a value");
+    }
+
+    @Test
+    void perWindowEachReadShipsTheExtremeOfTheEpochThatEndedOnly() {
+        MapTracker min = MapTracker.of(binding(AggKind.MIN, U32, -1), Layout.perCpu(4, 32, CPUS));
+        Map<ByteBuffer, byte[]> e = entries();
+        // Epoch 4 (slot 0, tag 5) ended: CPUs 0 and 1 saw the key; CPU 2's slot 0 is from epoch 2 (tag 3),
+        // and CPU 0 already writes epoch 5 (slot 1, tag 6), which this read must not take.
+        e.put(k(u32(1)), perCpu(32, new long[] {40, 5, 1, 6}, new long[] {30, 5, 0, 0}, new long[] {-100, 3, 0, 0}));
+        assertEquals(Map.of(ck(1L), List.of(30L)), byKey(read(min, 4, true, e)));
+        // Epoch 5 ended: only CPU 0's slot 1 has its tag.
+        assertEquals(Map.of(ck(1L), List.of(1L)), byKey(read(min, 5, true, e)));
+        // Epoch 6: nobody wrote it.
+        assertNull(read(min, 6, true, e));
+        // Epoch 7 (slot 1, tag 8) with the same extreme as before: a window ships its extreme even when equal.
+        e.put(k(u32(1)), perCpu(32, new long[] {40, 5, 1, 8}, new long[] {30, 5, 0, 0}, new long[] {-100, 3, 0, 0}));
+        assertEquals(Map.of(ck(1L), List.of(1L)), byKey(read(min, 7, true, e)));
     }
 
     @Test
     void unsignedExtremesCompareUnsigned() {
-        MapTracker max = MapTracker.of(binding(AggKind.MAX, U32, -1, FieldKind.UINT), Layout.perCpu(4, 16, 2));
-        MapDelta d = read(max, Map.of(k(u32(1)), perCpu(16, new long[] {-1, 1}, new long[] {5, 1})));
+        MapTracker max = MapTracker.of(binding(AggKind.MAX, U32, -1, FieldKind.UINT), Layout.perCpu(4, 32, 2));
+        MapDelta d = read(max, 0, true, Map.of(k(u32(1)), perCpu(32, new long[] {-1, 1}, new long[] {5, 1})));
         assertEquals(List.of(-1L), d.getEntries().getFirst().getValues(), "0xffff_ffff_ffff_ffff is the largest u64");
     }
 
@@ -271,7 +294,7 @@ class MapTrackerTest {
     @Test
     void layoutsThatCannotHoldTheKindAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> MapTracker.of(binding(AggKind.AVG, U32, -1), Layout.perCpu(4, 8, 1)));
-        assertThrows(IllegalArgumentException.class, () -> MapTracker.of(binding(AggKind.MIN, U32, -1), Layout.perCpu(4, 8, 1)));
+        assertThrows(IllegalArgumentException.class, () -> MapTracker.of(binding(AggKind.MIN, U32, -1), Layout.perCpu(4, 16, 1)));
         assertThrows(IllegalArgumentException.class, () -> MapTracker.of(binding(AggKind.HIST, U32, 0), Layout.perCpu(4, 8, 1)));
         assertThrows(IllegalArgumentException.class, () -> MapTracker.of(binding(AggKind.VALUE, U32, -1), Layout.perCpu(4, 8, 2)));
     }
