@@ -3,27 +3,13 @@ package dev.fleettrace.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fleettrace.schemas.Heartbeat;
-import dev.fleettrace.schemas.Role;
 import dev.fleettrace.testkit.KernelAssumptions;
 import dev.fleettrace.testkit.Workload;
-import dev.fleettrace.transport.AvroSerde;
-import dev.fleettrace.transport.ClientSettings;
-import dev.fleettrace.transport.Topics;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -36,74 +22,19 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class ClusterModeIT {
 
-    private final List<Process> daemons = new ArrayList<>();
+    private LocalCluster cluster;
 
     @AfterEach
     void stopDaemons() throws Exception {
-        // Agents and coordinator first, the broker last, as a real shutdown would.
-        for (int i = daemons.size() - 1; i >= 0; i--) {
-            Process p = daemons.get(i);
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
-        }
-    }
-
-    private Process daemon(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Cli.launcher().toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        daemons.add(p);
-        return p;
-    }
-
-    private static void awaitLine(Path log, String text, Duration timeout) throws Exception {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < end) {
-            if (Files.exists(log) && Files.readString(log).contains(text)) return;
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no '" + text + "' within " + timeout + " in " + log + ":\n" + (Files.exists(log) ? Files.readString(log) : ""));
-    }
-
-    /** Waits until the heartbeats topic shows these agents alive, as the coordinator will see them. */
-    private static void awaitAgents(String bootstrap, Set<String> names) throws Exception {
-        Topics topics = Topics.defaults();
-        AvroSerde<Heartbeat> serde = AvroSerde.heartbeats();
-        try (var c = new KafkaConsumer<>(ClientSettings.consumer(bootstrap, "it-beats").properties(), new StringDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition tp = new TopicPartition(topics.heartbeats(), 0);
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            Set<String> seen = new HashSet<>();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!seen.containsAll(names) && System.nanoTime() < end) {
-                for (var r : c.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) continue;
-                    Heartbeat h = serde.deserialize(r.topic(), r.value());
-                    if (h.getRole() == Role.AGENT) seen.add(h.getMember());
-                }
-            }
-            assertTrue(seen.containsAll(names), "agents seen: " + seen);
-        }
-        // The coordinator reads the same topic; give it one heartbeat interval to catch up.
-        Thread.sleep(1500);
+        if (cluster != null) cluster.close();
     }
 
     @Test
     void twoAgentDaemonsACoordinatorAndAClient() throws Exception {
         KernelAssumptions.assumeBpf();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String bootstrap = "127.0.0.1:" + port;
-        Path dir = Files.createTempDirectory("ft-cluster");
-        daemon(dir.resolve("broker.log"), "broker", "--port", Integer.toString(port));
-        awaitLine(dir.resolve("broker.log"), "listening", Duration.ofSeconds(90));
-        daemon(dir.resolve("coordinator.log"), "coordinator", "--bootstrap", bootstrap);
-        daemon(dir.resolve("agent-a.log"), "agent", "--bootstrap", bootstrap, "--name", "node-a");
-        daemon(dir.resolve("agent-b.log"), "agent", "--bootstrap", bootstrap, "--name", "node-b");
-        for (String log : List.of("coordinator.log", "agent-a.log", "agent-b.log")) awaitLine(dir.resolve(log), "running against", Duration.ofSeconds(90));
-        awaitAgents(bootstrap, Set.of("node-a", "node-b"));
+        cluster = new LocalCluster(Files.createTempDirectory("ft-cluster"));
+        String bootstrap = cluster.broker();
+        cluster.coordinatorAndAgents(bootstrap, "node-a", "node-b");
 
         String comm = "clu" + ProcessHandle.current().pid() % 10000;
         var r = Cli.run(Duration.ofMinutes(2), "--bootstrap", bootstrap,
@@ -113,25 +44,8 @@ class ClusterModeIT {
         // Two hosts each saw every call: the fleet's count is twice the workload's; @h breaks it down by host.
         assertEquals("Attaching 1 probe...\n\n\n@: 2000\n@h[node-a]: 1000\n@h[node-b]: 1000\n", r.stdout().replace("@h[node-b]: 1000\n@h[node-a]: 1000", "@h[node-a]: 1000\n@h[node-b]: 1000"));
 
-        stopDaemons();
-        daemons.clear();
+        cluster.close();
         assertEquals(List.of(), Cli.leftInKernel());
-    }
-
-    private String startCluster(Path dir, String... agents) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String bootstrap = "127.0.0.1:" + port;
-        daemon(dir.resolve("broker.log"), "broker", "--port", Integer.toString(port));
-        awaitLine(dir.resolve("broker.log"), "listening", Duration.ofSeconds(90));
-        daemon(dir.resolve("coordinator.log"), "coordinator", "--bootstrap", bootstrap, "--id", "coord");
-        for (String a : agents) daemon(dir.resolve("agent-" + a + ".log"), "agent", "--bootstrap", bootstrap, "--name", a);
-        awaitLine(dir.resolve("coordinator.log"), "running against", Duration.ofSeconds(90));
-        for (String a : agents) awaitLine(dir.resolve("agent-" + a + ".log"), "running against", Duration.ofSeconds(90));
-        awaitAgents(bootstrap, Set.of(agents));
-        return bootstrap;
     }
 
     /**
@@ -144,8 +58,10 @@ class ClusterModeIT {
     void aCoordinatorKilledMidJobIsReplacedAndTheAnswerIsTheSame() throws Exception {
         KernelAssumptions.assumeBpf();
         Path dir = Files.createTempDirectory("ft-restart");
-        String bootstrap = startCluster(dir, "node-a", "node-b");
-        Process coordinator = daemons.get(1);
+        cluster = new LocalCluster(dir);
+        String bootstrap = cluster.broker();
+        cluster.coordinatorAndAgents(bootstrap, "node-a", "node-b");
+        Process coordinator = cluster.process(1);
         String comm = "rst" + ProcessHandle.current().pid() % 10000;
         String wl = Workload.binary().toString();
         Path out = dir.resolve("client.out"), err = dir.resolve("client.err");
@@ -154,9 +70,9 @@ class ClusterModeIT {
                 "-c", "sh -c '" + wl + " " + comm + " getppid 1000; sleep 5; " + wl + " " + comm + " getppid 500'")
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
-            awaitLine(out, "tick", Duration.ofSeconds(60));
+            LocalCluster.awaitLine(out, "tick", Duration.ofSeconds(60));
             coordinator.destroyForcibly().waitFor();
-            daemon(dir.resolve("coordinator-2.log"), "coordinator", "--bootstrap", bootstrap, "--id", "coord");
+            cluster.daemon("coordinator-2.log", "coordinator", "--bootstrap", bootstrap, "--id", "coord");
             assertTrue(client.waitFor(2, TimeUnit.MINUTES), "the job ended");
         } finally {
             client.destroyForcibly();
