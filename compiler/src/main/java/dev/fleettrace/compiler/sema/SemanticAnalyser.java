@@ -58,6 +58,8 @@ public final class SemanticAnalyser {
     private final KernelFacts facts;
     private final Options opts;
     private final LinkedHashMap<String, MapInfo> maps = new LinkedHashMap<>();
+    /** The map whose first assignment's value is being typed: reading it there is allowed. */
+    private String defining;
     private IdentityHashMap<Expr, Type> types = new IdentityHashMap<>();
     /** Values known when compiling that codegen cannot work out alone: sizeof(struct x), kaddr(), uaddr(). */
     private IdentityHashMap<Expr, Long> constants = new IdentityHashMap<>();
@@ -254,7 +256,16 @@ public final class SemanticAnalyser {
             valueType = new Type.Agg(kind, signed);
             types.put(value, valueType);
         } else {
-            Type t = expr(value, ctx);
+            // A map read in its own first assignment (@x = @x + 1, @n -= 1) reads 0 before any
+            // value is stored, as in bpftrace: the map is being defined here.
+            String outer = defining;
+            defining = maps.containsKey(map.name()) ? null : map.name();
+            Type t;
+            try {
+                t = expr(value, ctx);
+            } finally {
+                defining = outer;
+            }
             if (t == null) return;
             if (t instanceof Type.None) {
                 error(value.span(), "Value of type none cannot be assigned to a map");
@@ -506,6 +517,14 @@ public final class SemanticAnalyser {
 
     private Type mapRead(Expr.MapRef m, Ctx ctx) {
         MapInfo info = maps.get(m.name());
+        if (info == null && m.name().equals(defining)) {
+            // Until its assignment types it, an unsigned 64-bit integer, as bpftrace takes it
+            // (so @n = @n - 1 holds 18446744073709551615 there).
+            if (keyTypes(m, ctx) == null) return null;
+            Type t = new Type.Int(64, false);
+            types.put(m, t);
+            return t;
+        }
         if (info == null) {
             for (Expr k : m.keys()) expr(k, ctx);
             error(m.span(), "Undefined map: " + m.displayName());

@@ -10,7 +10,9 @@ import dev.fleettrace.compiler.diag.Source;
 import dev.fleettrace.plan.ProbeProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,7 +40,41 @@ class GoldenDisassemblyTest {
                 Arguments.of("exit", "tracepoint:syscalls:sys_enter_getppid { exit(); }"),
                 Arguments.of("plain-values-and-increment", "tracepoint:syscalls:sys_enter_getppid { @start[tid] = nsecs; @n++; @last = comm; }"),
                 Arguments.of("casts-and-arithmetic", "tracepoint:syscalls:sys_enter_lseek { @[(uint8)(args->offset * 3 + 7) % 5, (int8)args->whence] = count(); }"),
-                Arguments.of("benchmark", "tracepoint:syscalls:sys_enter_getppid /comm == \"bpfwl\"/ { @[comm] = count(); @h = hist(nsecs & 0xffff); }"));
+                Arguments.of("benchmark", "tracepoint:syscalls:sys_enter_getppid /comm == \"bpfwl\"/ { @[comm] = count(); @h = hist(nsecs & 0xffff); }"),
+                Arguments.of("integer-operators", "tracepoint:syscalls:sys_enter_lseek { $o = args->offset; "
+                        + "@[$o + 3, $o - 5, $o * 7, $o / 3, $o % 7, $o & 0xff, $o | 1, $o ^ 0x55, $o << 2, $o >> 3, ~$o, -$o, !$o] = count(); }"),
+                Arguments.of("comparisons-signed-unsigned", "tracepoint:syscalls:sys_enter_lseek { $x = (int64)args->offset - 500; "
+                        + "@[$x < 0, $x <= 1, $x > 2, $x >= 3, $x == 4, $x != 5, args->offset < 6, args->offset >= 7, $x / 100, $x % 7] = count(); }"),
+                Arguments.of("if-else-chain", "tracepoint:syscalls:sys_enter_lseek { if (args->whence == 0) { @a = count(); } "
+                        + "else if (args->whence == 1) { @b = count(); } else { @c = sum(args->offset); } }"),
+                Arguments.of("unroll", "tracepoint:syscalls:sys_enter_lseek { $i = 0; $s = 0; unroll(3) { $i++; $s += $i * args->whence; } @ = sum($s); }"),
+                Arguments.of("while-break-continue", "tracepoint:syscalls:sys_enter_lseek { $j = 0; while ($j < 100) { $j++; "
+                        + "if ($j == 4) { continue; } if ($j > 6) { break; } @w = sum($j); } }"),
+                Arguments.of("compound-assignment", "tracepoint:syscalls:sys_enter_lseek { $x = 10; $x += args->whence; $x -= 1; $x *= 3; $x /= 2; "
+                        + "$x %= 7; $x <<= 2; $x >>= 1; $x &= 0xff; $x |= 0x100; $x ^= 3; @[$x] = count(); @m += args->whence; }"),
+                Arguments.of("increment-decrement", "tracepoint:syscalls:sys_enter_lseek { @a++; @b--; ++@c; --@d; @k[args->whence]++; "
+                        + "$x = 5; $x++; ++$x; $x--; @x = $x; }"),
+                Arguments.of("map-read-self-reference", "tracepoint:syscalls:sys_enter_lseek { @x[args->whence] = @x[args->whence] + 1; "
+                        + "@t = @t - 1; if (@x[0] > 10) { @over = count(); } }"),
+                Arguments.of("delete", "tracepoint:syscalls:sys_enter_lseek { @last[args->whence] = args->offset; if (args->whence == 2) { delete(@last[2]); } }"),
+                Arguments.of("str-compare-and-length", "tracepoint:syscalls:sys_enter_openat /comm != \"bpfw\"/ { "
+                        + "@[str(args->filename, 8), str(args->filename) == \"/tmp/wl-missing-3\", \"lit\"] = count(); }"),
+                Arguments.of("builtins", "tracepoint:syscalls:sys_enter_getppid { @[uid, gid, tid == pid, nsecs > 0, cpu] = count(); }"),
+                Arguments.of("sizeof", "tracepoint:syscalls:sys_enter_getppid { @[sizeof(uint8), sizeof(int32), sizeof(comm), sizeof(args->__syscall_nr)] = count(); }"),
+                Arguments.of("printf-probe", "tracepoint:syscalls:sys_enter_lseek /@done == 0/ { @done = 1; "
+                        + "printf(\"%s %-5d %05x %lld\\n\", comm, args->whence, args->offset, -1); }"),
+                Arguments.of("multiple-attach-wildcard", "tracepoint:syscalls:sys_enter_get*, tracepoint:syscalls:sys_enter_lseek { @[probe] = count(); }"),
+                Arguments.of("interval-end", "interval:ms:100 /@t < 2/ { @t++; } END { printf(\"%d\\n\", @t); }"),
+                Arguments.of("aggregations-keyed", "tracepoint:syscalls:sys_enter_lseek { $v = (int64)args->offset - 1000; "
+                        + "@a[args->whence] = avg($v); @mn[args->whence] = min($v); @mx[args->whence] = max($v); @s[args->whence] = stats($v); "
+                        + "@h[args->whence] = hist($v); @l[args->whence] = lhist($v, 0, 200, 50); }"));
+    }
+
+    /** Positional parameters are constants in the code: $1 a string, $2 a number, $# their count. */
+    @Test
+    void positionalParameters() throws Exception {
+        check("positional-params", "tracepoint:syscalls:sys_enter_lseek /comm == str($1) && args->whence == $2/ { @[$2, $#] = sum($3); }",
+                Fixtures.facts(), CompileOptions.defaults().withParams(List.of("bpfwl", "1", "7")));
     }
 
     /**
@@ -77,7 +113,11 @@ class GoldenDisassemblyTest {
     }
 
     private static void check(String name, String program, dev.fleettrace.compiler.facts.KernelFacts facts) throws Exception {
-        var plan = Compiler.compile(Source.stdin(program), facts, CompileOptions.defaults()).plan();
+        check(name, program, facts, CompileOptions.defaults());
+    }
+
+    private static void check(String name, String program, dev.fleettrace.compiler.facts.KernelFacts facts, CompileOptions opts) throws Exception {
+        var plan = Compiler.compile(Source.stdin(program), facts, opts).plan();
         StringBuilder sb = new StringBuilder("# ").append(program).append('\n');
         for (ProbeProgram p : plan.probes()) {
             sb.append('\n').append(p.attach().probeName()).append(" (").append(p.slots()).append(" instructions)\n");

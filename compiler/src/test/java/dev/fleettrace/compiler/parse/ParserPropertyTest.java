@@ -22,15 +22,19 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class ParserPropertyTest {
 
-    private static final String[] ATOMS = {"1", "0x1f", "pid", "comm", "@x", "@m[1, \"a\"]", "$v", "\"str\"", "args->count", "nsecs", "$1", "(uint8)5"};
+    private static final String[] ATOMS = {"1", "0x1f", "pid", "comm", "@x", "@m[1, \"a\"]", "$v", "\"str\"", "args->count", "nsecs", "$1", "(uint8)5",
+            "-1", "$#", "sizeof(uint8)", "str(args->filename, 8)", "(int16)$v", "@x++", "--$v", "cpu"};
+    private static final String[] COMPOUND = {"+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="};
     private static final String[] BINOPS = {"+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "==", "!=", "<", "<=", ">", ">=", "&&", "||"};
 
     private static String expr(Random r, int depth) {
         if (depth == 0) return ATOMS[r.nextInt(ATOMS.length)];
-        return switch (r.nextInt(6)) {
+        return switch (r.nextInt(8)) {
             case 0 -> expr(r, depth - 1) + " " + BINOPS[r.nextInt(BINOPS.length)] + " " + expr(r, depth - 1);
             case 1 -> "(" + expr(r, depth - 1) + ")";
             case 2 -> "!" + expr(r, depth - 1);
+            case 6 -> "~" + expr(r, depth - 1);
+            case 7 -> "-(" + expr(r, depth - 1) + ")";
             case 3 -> expr(r, depth - 1) + " ? " + expr(r, depth - 1) + " : " + expr(r, depth - 1);
             case 4 -> "count()";
             default -> ATOMS[r.nextInt(ATOMS.length)];
@@ -38,14 +42,19 @@ class ParserPropertyTest {
     }
 
     private static String stmt(Random r, int depth) {
-        return switch (r.nextInt(depth > 0 ? 7 : 4)) {
+        return switch (r.nextInt(depth > 0 ? 12 : 8)) {
             case 0 -> "@y[" + expr(r, 1) + "] = " + expr(r, 2) + ";";
             case 1 -> "$v = " + expr(r, 2) + ";";
             case 2 -> "printf(\"%d\\n\", " + expr(r, 2) + ");";
             case 3 -> "@c = count();";
-            case 4 -> "if (" + expr(r, 2) + ") { " + stmt(r, depth - 1) + " } else { " + stmt(r, depth - 1) + " }";
-            case 5 -> "unroll(3) { " + stmt(r, depth - 1) + " }";
-            default -> "while (" + expr(r, 1) + ") { " + stmt(r, depth - 1) + " break; }";
+            case 4 -> "$v " + COMPOUND[r.nextInt(COMPOUND.length)] + " " + expr(r, 1) + ";";
+            case 5 -> r.nextBoolean() ? "@y[1]++;" : "--$v;";
+            case 6 -> "delete(@y[" + expr(r, 1) + "]); /* a comment */";
+            case 7 -> "@h = " + (r.nextBoolean() ? "hist(" + expr(r, 1) + ")" : "lhist(" + expr(r, 1) + ", 0, 100, 10)") + ";";
+            case 8 -> "if (" + expr(r, 2) + ") { " + stmt(r, depth - 1) + " } else { " + stmt(r, depth - 1) + " }";
+            case 9 -> "if (" + expr(r, 1) + ") { " + stmt(r, depth - 1) + " } else if (" + expr(r, 1) + ") { " + stmt(r, depth - 1) + " }";
+            case 10 -> "unroll(3) { " + stmt(r, depth - 1) + " }";
+            default -> "while (" + expr(r, 1) + ") { " + stmt(r, depth - 1) + " if (" + expr(r, 1) + ") { continue; } break; }";
         };
     }
 
