@@ -759,11 +759,13 @@ final class ProbeCodegen {
     Val intExpr(Expr e) {
         return switch (e) {
             case Expr.IntLit i -> new Val.Const(i.value());
-            case Expr.Positional p -> new Val.Const(SemanticAnalyser.parseNumber(prog.params().get(p.index() - 1)));
+            case Expr.Positional p -> new Val.Const(p.index() <= prog.params().size() && !prog.params().get(p.index() - 1).isEmpty()
+                    ? SemanticAnalyser.parseNumber(prog.params().get(p.index() - 1)) : 0);
             case Expr.ParamCount pc -> new Val.Const(prog.params().size());
             case Expr.Sizeof s -> new Val.Const(prog.constant(s) != null ? prog.constant(s) : s.operand().isPresent() ? prog.typeOf(s.operand().get()).size()
                     : prog.typeOf(e) instanceof Type.Int ? sizeofType(s) : 0);
             case Expr.Call c when prog.constant(c) != null -> new Val.Const(prog.constant(c));
+            case Expr.Call c when c.name().equals("strncmp") -> strncmp(c);
             case Expr.Builtin b -> builtin(b);
             case Expr.Var v -> new Val.Slot(vars.get(v.name()), false);
             case Expr.MapRef m -> mapRead(m);
@@ -828,6 +830,11 @@ final class ProbeCodegen {
             }
             case "nsecs" -> {
                 a.call(Helper.KTIME_GET_NS);
+                return keep(Reg.R0);
+            }
+            case "elapsed" -> {
+                // ns since the program was compiled on this host, on the clock bpf_ktime_get_ns reads.
+                a.call(Helper.KTIME_GET_NS).emit(new Insn.LoadImm64(Reg.R1, opts.startNanos())).alu(AluOp.SUB, Reg.R0, Reg.R1);
                 return keep(Reg.R0);
             }
             case "cpu" -> {
@@ -975,6 +982,33 @@ final class ProbeCodegen {
             }
             default -> throw new Unsupported(id.span(), "++/-- needs a map or a variable");
         }
+    }
+
+    /**
+     * {@code strncmp(a, b, n)}: 0 when the first n bytes agree (or both strings end together before n), else 1,
+     * as bpftrace's. Bytes past a buffer's end count as NUL.
+     */
+    private Val strncmp(Expr.Call c) {
+        Expr l = c.args().get(0), r = c.args().get(1);
+        long n = literal(c.args().get(2));
+        int lsize = prog.typeOf(l).size(), rsize = prog.typeOf(r).size();
+        int loff = strBuffer(l), roff = strBuffer(r);
+        Label differ = a.newLabel("strncmp_ne");
+        Label equal = a.newLabel("strncmp_eq");
+        Label end = a.newLabel("strncmp_end");
+        int limit = (int) Math.min(n, Math.max(lsize, rsize));
+        for (int i = 0; i < limit; i++) {
+            if (i < lsize) a.load(Size.B, Reg.R0, Reg.R10, loff + i);
+            else a.mov(Reg.R0, Src.imm(0));
+            if (i < rsize) a.load(Size.B, Reg.R1, Reg.R10, roff + i);
+            else a.mov(Reg.R1, Src.imm(0));
+            a.jump(Reg.R0, JmpOp.JNE, Reg.R1, differ);
+            a.jump(Reg.R0, JmpOp.JEQ, 0, equal);
+        }
+        a.bind(equal).mov(Reg.R0, Src.imm(0)).jumpTo(end);
+        a.bind(differ).mov(Reg.R0, Src.imm(1));
+        a.bind(end);
+        return keep(Reg.R0);
     }
 
     // ---- Val plumbing

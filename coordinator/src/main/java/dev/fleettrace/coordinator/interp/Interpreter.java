@@ -285,7 +285,9 @@ public final class Interpreter {
             case Expr.StrLit s -> s.value().getBytes(StandardCharsets.ISO_8859_1);
             case Expr.Positional p -> {
                 String v = p.index() <= prog.params().size() ? prog.params().get(p.index() - 1) : "";
-                yield SemanticAnalyser.isNumber(v) ? (Object) SemanticAnalyser.parseNumber(v) : v.getBytes(StandardCharsets.ISO_8859_1);
+                // str($N) typed it as its text; elsewhere it is a number, 0 when not given.
+                if (prog.typeOf(p) instanceof Type.Str) yield v.getBytes(StandardCharsets.ISO_8859_1);
+                yield SemanticAnalyser.isNumber(v) ? (Object) SemanticAnalyser.parseNumber(v) : (Object) 0L;
             }
             case Expr.ParamCount pc -> (long) prog.params().size();
             case Expr.Builtin b -> builtin(b);
