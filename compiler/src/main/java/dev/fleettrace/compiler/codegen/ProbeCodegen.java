@@ -1011,6 +1011,39 @@ final class ProbeCodegen {
         return keep(Reg.R0);
     }
 
+    /**
+     * The kernel form of {@code ntop([af,] addr)} at r10+off: af (2 = AF_INET, 10 = AF_INET6) in 8 bytes,
+     * then 16 bytes of address. Without af it follows from the address's size, as in bpftrace.
+     */
+    void ntopInto(Expr.Call c, int off) {
+        Expr addr = c.args().getLast();
+        Type at = prog.typeOf(addr);
+        if (c.args().size() == 2) {
+            Val af = intExpr(c.args().getFirst());
+            a.store(Size.DW, Reg.R10, off, load(af, Reg.R0));
+            release(af);
+        } else {
+            a.storeImm(Size.DW, Reg.R10, off, at.size() == 16 ? 10 : 2);
+        }
+        switch (at) {
+            case Type.Int i -> {
+                // 0.17 copies the integer's low 4 bytes, whatever the family.
+                zero(off + 8, 16);
+                Val v = intExpr(addr);
+                a.store(Size.W, Reg.R10, off + 8, load(v, Reg.R0));
+                release(v);
+            }
+            case Type.Str s -> strInto(addr, off + 8, 16);
+            case Type.Array arr when addr instanceof Expr.Field f && f.target() instanceof Expr.Builtin b && b.name().equals("args")
+                    && target instanceof ProbeTarget.Tracepoint -> {
+                zero(off + 8, 16);
+                Type.Member m = tracepointStruct().member(f.field()).orElseThrow();
+                for (int i = 0; i < arr.size(); i++) a.load(Size.B, Reg.R0, Reg.R6, m.offset() + i).store(Size.B, Reg.R10, off + 8 + i, Reg.R0);
+            }
+            default -> throw new Unsupported(addr.span(), "ntop() of this address expression is not supported yet");
+        }
+    }
+
     // ---- Val plumbing
 
     private Val unaryAlu(Expr operand, java.util.function.Consumer<Reg> op) {

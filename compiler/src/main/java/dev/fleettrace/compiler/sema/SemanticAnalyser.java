@@ -472,7 +472,8 @@ public final class SemanticAnalyser {
                 return new Type.Str(16);
             }
             case "username" -> {
-                return new Type.Str(STRLEN);
+                // The uid in the kernel, its name once the agent resolved it (bpftrace's username type).
+                return new Type.Symbolized(dev.fleettrace.plan.Symbolic.Kind.USERNAME, 0, dev.fleettrace.plan.Symbolic.StackMode.BPFTRACE);
             }
             case "probe" -> {
                 return new Type.Str(STRLEN);
@@ -869,7 +870,10 @@ public final class SemanticAnalyser {
             case "cgroupid" -> {
                 return cgroupid(c, ctx);
             }
-            case "join", "ntop", "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
+            case "ntop" -> {
+                return ntop(c, ctx);
+            }
+            case "join", "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
                  "sizeof", "offsetof", "unwatch", "skboutput", "debugf", "strcontains", "pton", "percpu_kaddr", "len" -> {
                 error(c.span(), c.name() + "() is not supported yet");
                 return null;
@@ -879,6 +883,36 @@ public final class SemanticAnalyser {
                 return null;
             }
         }
+    }
+
+    /**
+     * {@code ntop([af,] addr)}: an integer address is its low 4 bytes (as 0.17 copies it); a 4-byte
+     * array or string is IPv4, a 16-byte one IPv6; af, when given, decides at run time.
+     */
+    private Type ntop(Expr.Call c, Ctx ctx) {
+        List<Expr> args = c.args();
+        if (args.isEmpty() || args.size() > 2) {
+            error(c.span(), args.isEmpty() ? "ntop() requires at least one argument (0 provided)" : "ntop() takes up to 2 arguments (" + args.size() + " provided)");
+            return null;
+        }
+        if (args.size() == 2) {
+            Type af = expr(args.getFirst(), ctx);
+            if (af == null) return null;
+            if (!(af instanceof Type.Int)) {
+                error(c.span(), "ntop() only supports integer arguments (" + (af instanceof Type.Str ? "string" : af.toString()) + " provided)");
+                return null;
+            }
+        }
+        Type addr = expr(args.getLast(), ctx);
+        if (addr == null) return null;
+        boolean ok = addr instanceof Type.Int
+                || (addr instanceof Type.Str s && (s.size() == 4 || s.size() == 16))
+                || (addr instanceof Type.Array arr && (arr.size() == 4 || arr.size() == 16));
+        if (!ok) {
+            error(c.span(), "ntop() expects an integer or array argument, got " + addr);
+            return null;
+        }
+        return new Type.Symbolized(dev.fleettrace.plan.Symbolic.Kind.INET, 0, dev.fleettrace.plan.Symbolic.StackMode.BPFTRACE);
     }
 
     /** {@code cgroupid("path")}: the id of that cgroup on the host compiling, a constant of the program. */
