@@ -138,6 +138,8 @@ final class ProbeCodegen {
                     strInto(value, slot, ResourceAnalyser.align8(t.size()));
                 } else if (t instanceof Type.Symbolized) {
                     symbols.into(value, slot);
+                } else if (t instanceof Type.Tuple tt) {
+                    tupleInto(value, slot, tt);
                 } else if (t instanceof Type.Int || t instanceof Type.Pointer) {
                     Val v = intExpr(value);
                     a.store(Size.DW, Reg.R10, slot, load(v, Reg.R0));
@@ -367,6 +369,8 @@ final class ProbeCodegen {
             strInto(value, val, r.valueSize());
         } else if (r.info().value() instanceof Type.Symbolized) {
             symbols.into(value, val);
+        } else if (r.info().value() instanceof Type.Tuple tt) {
+            tupleInto(value, val, tt);
         } else {
             Val v = intExpr(value);
             a.store(Size.DW, Reg.R10, val, load(v, Reg.R0));
@@ -651,6 +655,12 @@ final class ProbeCodegen {
             }
             case Expr.Builtin b when b.name().equals("probe") -> literalInto(target.probeName(), off, cap);
             case Expr.Builtin b when b.name().equals("func") -> literalInto(ctx.funcName(b), off, cap);
+            case Expr.Field f when prog.typeOf(f.target()) instanceof Type.Tuple -> {
+                int size = ResourceAnalyser.align8(prog.typeOf(f).size());
+                int src = tupleBuffer(f);
+                copy(src, off, Math.min(size, cap));
+                zero(off + Math.min(size, cap), cap - Math.min(size, cap));
+            }
             case Expr.Field f when !(f.target() instanceof Expr.Builtin ab && ab.name().equals("args")) -> structs.strInto(f, off, cap);
             case Expr.Builtin b when b.name().equals("host") -> literalInto(opts.hostName(), off, cap);
             case Expr.Var v -> {
@@ -793,6 +803,10 @@ final class ProbeCodegen {
                 release(fv);
                 a.bind(end);
                 yield dst;
+            }
+            case Expr.Field f when prog.typeOf(f.target()) instanceof Type.Tuple -> {
+                int at = tupleBuffer(f);
+                yield produce(r -> a.load(Size.DW, r, Reg.R10, at));
             }
             case Expr.Field f -> field(f);
             case Expr.IncDec id -> incDec(id);
@@ -1041,6 +1055,94 @@ final class ProbeCodegen {
                 for (int i = 0; i < arr.size(); i++) a.load(Size.B, Reg.R0, Reg.R6, m.offset() + i).store(Size.B, Reg.R10, off + 8 + i, Reg.R0);
             }
             default -> throw new Unsupported(addr.span(), "ntop() of this address expression is not supported yet");
+        }
+    }
+
+    // ---- tuples
+
+    /**
+     * Writes tuple {@code e} at r10+off laid out as {@code layout} (the map's or variable's type, whose
+     * strings may be wider than the expression's): each element 8-byte aligned, strings zero-padded.
+     */
+    private void tupleInto(Expr e, int off, Type.Tuple layout) {
+        if (e instanceof Expr.Tuple t) {
+            for (int i = 0; i < t.elements().size(); i++) {
+                Expr el = t.elements().get(i);
+                int at = off + layout.offset(i);
+                switch (layout.elements().get(i)) {
+                    case Type.Tuple nested -> tupleInto(el, at, nested);
+                    case Type.Str str -> strInto(el, at, ResourceAnalyser.align8(str.size()));
+                    case Type.Symbolized sym -> symbols.into(el, at);
+                    default -> {
+                        Val v = intExpr(el);
+                        a.store(Size.DW, Reg.R10, at, load(v, Reg.R0));
+                        release(v);
+                    }
+                }
+            }
+            return;
+        }
+        if (e instanceof Expr.Ternary t) {
+            Label elseL = a.newLabel("else");
+            Label end = a.newLabel("end");
+            branch(t.cond(), elseL, false);
+            tupleInto(t.then(), off, layout);
+            a.jumpTo(end).bind(elseL);
+            tupleInto(t.otherwise(), off, layout);
+            a.bind(end);
+            return;
+        }
+        Type.Tuple from = (Type.Tuple) prog.typeOf(e);
+        copyTuple(tupleBuffer(e), from, off, layout);
+    }
+
+    /** Copies a tuple between layouts that differ only in string widths. */
+    private void copyTuple(int src, Type.Tuple from, int dst, Type.Tuple to) {
+        for (int i = 0; i < to.elements().size(); i++) {
+            int s = src + from.offset(i), d = dst + to.offset(i);
+            Type ft = from.elements().get(i), tt = to.elements().get(i);
+            if (ft instanceof Type.Tuple fn && tt instanceof Type.Tuple tn) {
+                copyTuple(s, fn, d, tn);
+                continue;
+            }
+            int fsize = ResourceAnalyser.align8(ft.size()), tsize = ResourceAnalyser.align8(tt.size());
+            int n = Math.min(fsize, tsize);
+            copy(s, d, n);
+            zero(d + n, tsize - n);
+        }
+    }
+
+    /**
+     * The stack offset of the tuple (or tuple element) {@code e}: a variable's slot, an element of one
+     * ({@code $t.1.0}), or a fresh buffer it is computed into (a tuple literal, a map's value).
+     */
+    private int tupleBuffer(Expr e) {
+        switch (e) {
+            case Expr.Var v -> {
+                return vars.get(v.name());
+            }
+            case Expr.Field f when prog.typeOf(f.target()) instanceof Type.Tuple parent -> {
+                return tupleBuffer(f.target()) + parent.offset(Integer.parseInt(f.field()));
+            }
+            case Expr.MapRef m -> {
+                ResourceAnalyser.MapResource r = resource(m);
+                int off = frame.alloc(r.valueSize());
+                int key = buildKey(m, r, null);
+                zero(off, r.valueSize());
+                lookup(r, key);
+                Label absent = a.newLabel("absent");
+                a.jump(Reg.R0, JmpOp.JEQ, 0, absent);
+                for (int i = 0; i < r.valueSize(); i += 8) a.load(Size.DW, Reg.R1, Reg.R0, i).store(Size.DW, Reg.R10, off + i, Reg.R1);
+                a.bind(absent);
+                return off;
+            }
+            default -> {
+                Type t = prog.typeOf(e);
+                if (!(t instanceof Type.Tuple tt)) throw new Unsupported(e.span(), "a value of type " + t + " where a tuple was expected");
+                int off = frame.alloc(ResourceAnalyser.align8(tt.size()));
+                tupleInto(e, off, tt);
+                return off;
+            }
         }
     }
 

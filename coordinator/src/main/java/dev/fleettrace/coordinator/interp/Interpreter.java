@@ -271,6 +271,10 @@ public final class Interpreter {
                     throw new BlockError(m.span(), m.displayName() + " holds different values on " + held.size() + " hosts ("
                             + String.join(", ", held.stream().map(ValueMap.Entry::host).sorted().toList()) + "); it has no single fleet-wide value");
                 boolean text = prog.map(m.name()).value() instanceof Type.Str;
+                if (prog.map(m.name()).value() instanceof Type.Tuple) {
+                    if (e == null || e.text() == null) throw new BlockError(m.span(), m.displayName() + " has no value for this key");
+                    yield dev.fleettrace.coordinator.output.Tuples.objects(e.text());
+                }
                 if (e == null) yield text ? new byte[0] : (Object) 0L;
                 yield text ? e.text() : (Object) e.value();
             }
