@@ -10,8 +10,13 @@ import java.util.List;
  * @param hostName      what the {@code host} builtin evaluates to (the agent's host identity)
  * @param mapMaxEntries capacity of each hash map (bpftrace's default is 4096)
  * @param ringbufBytes  size of the ring buffer carrying printf and other events (a power of two)
+ * @param startNanos    the job's start on this host's monotonic clock (bpf_ktime_get_ns), for {@code elapsed}
  */
-public record CompileOptions(List<String> params, boolean unsafe, String hostName, int mapMaxEntries, int ringbufBytes) {
+public record CompileOptions(List<String> params, boolean unsafe, String hostName, int mapMaxEntries, int ringbufBytes, long startNanos) {
+
+    public CompileOptions(List<String> params, boolean unsafe, String hostName, int mapMaxEntries, int ringbufBytes) {
+        this(params, unsafe, hostName, mapMaxEntries, ringbufBytes, 0);
+    }
 
     public CompileOptions {
         params = List.copyOf(params);
@@ -23,14 +28,18 @@ public record CompileOptions(List<String> params, boolean unsafe, String hostNam
     }
 
     public CompileOptions withHost(String host) {
-        return new CompileOptions(params, unsafe, host, mapMaxEntries, ringbufBytes);
+        return new CompileOptions(params, unsafe, host, mapMaxEntries, ringbufBytes, startNanos);
     }
 
     public CompileOptions withParams(List<String> p) {
-        return new CompileOptions(p, unsafe, hostName, mapMaxEntries, ringbufBytes);
+        return new CompileOptions(p, unsafe, hostName, mapMaxEntries, ringbufBytes, startNanos);
     }
 
     public CompileOptions withUnsafe(boolean u) {
-        return new CompileOptions(params, u, hostName, mapMaxEntries, ringbufBytes);
+        return new CompileOptions(params, u, hostName, mapMaxEntries, ringbufBytes, startNanos);
+    }
+
+    public CompileOptions withStartNanos(long t) {
+        return new CompileOptions(params, unsafe, hostName, mapMaxEntries, ringbufBytes, t);
     }
 }

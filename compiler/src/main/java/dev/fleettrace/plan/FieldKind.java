@@ -9,5 +9,7 @@ public enum FieldKind {
     /** A NUL-terminated string (comm, str(), ksym(), ...), printed raw. */
     STRING,
     /** A symbolized stack (kstack/ustack), shipped as text, printed on its own lines. */
-    STACK
+    STACK,
+    /** A tuple value ({@code @x = (1, "a")}), shipped in {@link TupleLayout}'s canonical form, printed {@code (1, a)}. */
+    TUPLE
 }

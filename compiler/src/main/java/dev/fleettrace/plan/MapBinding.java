@@ -17,8 +17,9 @@ import java.util.List;
  * @param keyFields    the key parts, in schema order
  * @param bucketOffset offset of the bucket index in the kernel key, or -1
  * @param valueSymbolic for a VALUE map of stacks or symbols, how the agent resolves the kernel value; else null
+ * @param valueTuple    for a VALUE map of tuples, their kernel layout; else null
  */
-public record MapBinding(MapSchema schema, int kernelMap, List<KeyField> keyFields, int bucketOffset, Symbolic valueSymbolic) {
+public record MapBinding(MapSchema schema, int kernelMap, List<KeyField> keyFields, int bucketOffset, Symbolic valueSymbolic, TupleLayout valueTuple) {
 
     public MapBinding {
         keyFields = List.copyOf(keyFields);
@@ -26,11 +27,15 @@ public record MapBinding(MapSchema schema, int kernelMap, List<KeyField> keyFiel
     }
 
     public MapBinding(MapSchema schema, int kernelMap, List<KeyField> keyFields, int bucketOffset) {
-        this(schema, kernelMap, keyFields, bucketOffset, null);
+        this(schema, kernelMap, keyFields, bucketOffset, null, null);
+    }
+
+    public MapBinding(MapSchema schema, int kernelMap, List<KeyField> keyFields, int bucketOffset, Symbolic valueSymbolic) {
+        this(schema, kernelMap, keyFields, bucketOffset, valueSymbolic, null);
     }
 
     /** Whether any part of a key or the value needs the agent to resolve stacks or symbols. */
     public boolean symbolic() {
-        return valueSymbolic != null || keyFields.stream().anyMatch(f -> f.symbolic() != null);
+        return valueSymbolic != null || (valueTuple != null && valueTuple.symbolic()) || keyFields.stream().anyMatch(f -> f.symbolic() != null);
     }
 }

@@ -15,7 +15,20 @@ package dev.fleettrace.plan;
 public record Symbolic(Kind kind, int limit, StackMode mode, int stackMap) {
 
     public enum Kind {
-        KSTACK, USTACK, KSYM, USYM;
+        KSTACK, USTACK, KSYM, USYM,
+        /** {@code username}: the uid (8 bytes); the agent looks its name up in the host's user database. */
+        USERNAME,
+        /** {@code ntop(af, addr)}: the address family (8 bytes), then 16 bytes of address; the agent formats it as inet_ntop does. */
+        INET;
+
+        /** Bytes of the kernel form. */
+        public int kernelSize() {
+            return switch (this) {
+                case USTACK, USYM -> 16;
+                case INET -> 24;
+                default -> 8;
+            };
+        }
 
         public boolean stack() {
             return this == KSTACK || this == USTACK;
@@ -36,12 +49,17 @@ public record Symbolic(Kind kind, int limit, StackMode mode, int stackMap) {
         return new Symbolic(Kind.KSYM, 0, StackMode.BPFTRACE, -1);
     }
 
+    /** A value with no stack map: username, ntop(). */
+    public static Symbolic of(Kind kind) {
+        return new Symbolic(kind, 0, StackMode.BPFTRACE, -1);
+    }
+
     public static Symbolic usym() {
         return new Symbolic(Kind.USYM, 0, StackMode.BPFTRACE, -1);
     }
 
     public int kernelSize() {
-        return kind.user() ? 16 : 8;
+        return kind.kernelSize();
     }
 
     /** How the text is typed once resolved: stacks print on their own lines, symbols as strings. */

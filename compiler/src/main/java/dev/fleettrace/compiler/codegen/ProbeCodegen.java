@@ -138,6 +138,8 @@ final class ProbeCodegen {
                     strInto(value, slot, ResourceAnalyser.align8(t.size()));
                 } else if (t instanceof Type.Symbolized) {
                     symbols.into(value, slot);
+                } else if (t instanceof Type.Tuple tt) {
+                    tupleInto(value, slot, tt);
                 } else if (t instanceof Type.Int || t instanceof Type.Pointer) {
                     Val v = intExpr(value);
                     a.store(Size.DW, Reg.R10, slot, load(v, Reg.R0));
@@ -367,6 +369,8 @@ final class ProbeCodegen {
             strInto(value, val, r.valueSize());
         } else if (r.info().value() instanceof Type.Symbolized) {
             symbols.into(value, val);
+        } else if (r.info().value() instanceof Type.Tuple tt) {
+            tupleInto(value, val, tt);
         } else {
             Val v = intExpr(value);
             a.store(Size.DW, Reg.R10, val, load(v, Reg.R0));
@@ -651,6 +655,12 @@ final class ProbeCodegen {
             }
             case Expr.Builtin b when b.name().equals("probe") -> literalInto(target.probeName(), off, cap);
             case Expr.Builtin b when b.name().equals("func") -> literalInto(ctx.funcName(b), off, cap);
+            case Expr.Field f when prog.typeOf(f.target()) instanceof Type.Tuple -> {
+                int size = ResourceAnalyser.align8(prog.typeOf(f).size());
+                int src = tupleBuffer(f);
+                copy(src, off, Math.min(size, cap));
+                zero(off + Math.min(size, cap), cap - Math.min(size, cap));
+            }
             case Expr.Field f when !(f.target() instanceof Expr.Builtin ab && ab.name().equals("args")) -> structs.strInto(f, off, cap);
             case Expr.Builtin b when b.name().equals("host") -> literalInto(opts.hostName(), off, cap);
             case Expr.Var v -> {
@@ -759,11 +769,13 @@ final class ProbeCodegen {
     Val intExpr(Expr e) {
         return switch (e) {
             case Expr.IntLit i -> new Val.Const(i.value());
-            case Expr.Positional p -> new Val.Const(SemanticAnalyser.parseNumber(prog.params().get(p.index() - 1)));
+            case Expr.Positional p -> new Val.Const(p.index() <= prog.params().size() && !prog.params().get(p.index() - 1).isEmpty()
+                    ? SemanticAnalyser.parseNumber(prog.params().get(p.index() - 1)) : 0);
             case Expr.ParamCount pc -> new Val.Const(prog.params().size());
             case Expr.Sizeof s -> new Val.Const(prog.constant(s) != null ? prog.constant(s) : s.operand().isPresent() ? prog.typeOf(s.operand().get()).size()
                     : prog.typeOf(e) instanceof Type.Int ? sizeofType(s) : 0);
             case Expr.Call c when prog.constant(c) != null -> new Val.Const(prog.constant(c));
+            case Expr.Call c when c.name().equals("strncmp") -> strncmp(c);
             case Expr.Builtin b -> builtin(b);
             case Expr.Var v -> new Val.Slot(vars.get(v.name()), false);
             case Expr.MapRef m -> mapRead(m);
@@ -791,6 +803,10 @@ final class ProbeCodegen {
                 release(fv);
                 a.bind(end);
                 yield dst;
+            }
+            case Expr.Field f when prog.typeOf(f.target()) instanceof Type.Tuple -> {
+                int at = tupleBuffer(f);
+                yield produce(r -> a.load(Size.DW, r, Reg.R10, at));
             }
             case Expr.Field f -> field(f);
             case Expr.IncDec id -> incDec(id);
@@ -828,6 +844,11 @@ final class ProbeCodegen {
             }
             case "nsecs" -> {
                 a.call(Helper.KTIME_GET_NS);
+                return keep(Reg.R0);
+            }
+            case "elapsed" -> {
+                // ns since the program was compiled on this host, on the clock bpf_ktime_get_ns reads.
+                a.call(Helper.KTIME_GET_NS).emit(new Insn.LoadImm64(Reg.R1, opts.startNanos())).alu(AluOp.SUB, Reg.R0, Reg.R1);
                 return keep(Reg.R0);
             }
             case "cpu" -> {
@@ -974,6 +995,154 @@ final class ProbeCodegen {
                 });
             }
             default -> throw new Unsupported(id.span(), "++/-- needs a map or a variable");
+        }
+    }
+
+    /**
+     * {@code strncmp(a, b, n)}: 0 when the first n bytes agree (or both strings end together before n), else 1,
+     * as bpftrace's. Bytes past a buffer's end count as NUL.
+     */
+    private Val strncmp(Expr.Call c) {
+        Expr l = c.args().get(0), r = c.args().get(1);
+        long n = literal(c.args().get(2));
+        int lsize = prog.typeOf(l).size(), rsize = prog.typeOf(r).size();
+        int loff = strBuffer(l), roff = strBuffer(r);
+        Label differ = a.newLabel("strncmp_ne");
+        Label equal = a.newLabel("strncmp_eq");
+        Label end = a.newLabel("strncmp_end");
+        int limit = (int) Math.min(n, Math.max(lsize, rsize));
+        for (int i = 0; i < limit; i++) {
+            if (i < lsize) a.load(Size.B, Reg.R0, Reg.R10, loff + i);
+            else a.mov(Reg.R0, Src.imm(0));
+            if (i < rsize) a.load(Size.B, Reg.R1, Reg.R10, roff + i);
+            else a.mov(Reg.R1, Src.imm(0));
+            a.jump(Reg.R0, JmpOp.JNE, Reg.R1, differ);
+            a.jump(Reg.R0, JmpOp.JEQ, 0, equal);
+        }
+        a.bind(equal).mov(Reg.R0, Src.imm(0)).jumpTo(end);
+        a.bind(differ).mov(Reg.R0, Src.imm(1));
+        a.bind(end);
+        return keep(Reg.R0);
+    }
+
+    /**
+     * The kernel form of {@code ntop([af,] addr)} at r10+off: af (2 = AF_INET, 10 = AF_INET6) in 8 bytes,
+     * then 16 bytes of address. Without af it follows from the address's size, as in bpftrace.
+     */
+    void ntopInto(Expr.Call c, int off) {
+        Expr addr = c.args().getLast();
+        Type at = prog.typeOf(addr);
+        if (c.args().size() == 2) {
+            Val af = intExpr(c.args().getFirst());
+            a.store(Size.DW, Reg.R10, off, load(af, Reg.R0));
+            release(af);
+        } else {
+            a.storeImm(Size.DW, Reg.R10, off, at.size() == 16 ? 10 : 2);
+        }
+        switch (at) {
+            case Type.Int i -> {
+                // 0.17 copies the integer's low 4 bytes, whatever the family.
+                zero(off + 8, 16);
+                Val v = intExpr(addr);
+                a.store(Size.W, Reg.R10, off + 8, load(v, Reg.R0));
+                release(v);
+            }
+            case Type.Str s -> strInto(addr, off + 8, 16);
+            case Type.Array arr when addr instanceof Expr.Field f && f.target() instanceof Expr.Builtin b && b.name().equals("args")
+                    && target instanceof ProbeTarget.Tracepoint -> {
+                zero(off + 8, 16);
+                Type.Member m = tracepointStruct().member(f.field()).orElseThrow();
+                for (int i = 0; i < arr.size(); i++) a.load(Size.B, Reg.R0, Reg.R6, m.offset() + i).store(Size.B, Reg.R10, off + 8 + i, Reg.R0);
+            }
+            default -> throw new Unsupported(addr.span(), "ntop() of this address expression is not supported yet");
+        }
+    }
+
+    // ---- tuples
+
+    /**
+     * Writes tuple {@code e} at r10+off laid out as {@code layout} (the map's or variable's type, whose
+     * strings may be wider than the expression's): each element 8-byte aligned, strings zero-padded.
+     */
+    private void tupleInto(Expr e, int off, Type.Tuple layout) {
+        if (e instanceof Expr.Tuple t) {
+            for (int i = 0; i < t.elements().size(); i++) {
+                Expr el = t.elements().get(i);
+                int at = off + layout.offset(i);
+                switch (layout.elements().get(i)) {
+                    case Type.Tuple nested -> tupleInto(el, at, nested);
+                    case Type.Str str -> strInto(el, at, ResourceAnalyser.align8(str.size()));
+                    case Type.Symbolized sym -> symbols.into(el, at);
+                    default -> {
+                        Val v = intExpr(el);
+                        a.store(Size.DW, Reg.R10, at, load(v, Reg.R0));
+                        release(v);
+                    }
+                }
+            }
+            return;
+        }
+        if (e instanceof Expr.Ternary t) {
+            Label elseL = a.newLabel("else");
+            Label end = a.newLabel("end");
+            branch(t.cond(), elseL, false);
+            tupleInto(t.then(), off, layout);
+            a.jumpTo(end).bind(elseL);
+            tupleInto(t.otherwise(), off, layout);
+            a.bind(end);
+            return;
+        }
+        Type.Tuple from = (Type.Tuple) prog.typeOf(e);
+        copyTuple(tupleBuffer(e), from, off, layout);
+    }
+
+    /** Copies a tuple between layouts that differ only in string widths. */
+    private void copyTuple(int src, Type.Tuple from, int dst, Type.Tuple to) {
+        for (int i = 0; i < to.elements().size(); i++) {
+            int s = src + from.offset(i), d = dst + to.offset(i);
+            Type ft = from.elements().get(i), tt = to.elements().get(i);
+            if (ft instanceof Type.Tuple fn && tt instanceof Type.Tuple tn) {
+                copyTuple(s, fn, d, tn);
+                continue;
+            }
+            int fsize = ResourceAnalyser.align8(ft.size()), tsize = ResourceAnalyser.align8(tt.size());
+            int n = Math.min(fsize, tsize);
+            copy(s, d, n);
+            zero(d + n, tsize - n);
+        }
+    }
+
+    /**
+     * The stack offset of the tuple (or tuple element) {@code e}: a variable's slot, an element of one
+     * ({@code $t.1.0}), or a fresh buffer it is computed into (a tuple literal, a map's value).
+     */
+    private int tupleBuffer(Expr e) {
+        switch (e) {
+            case Expr.Var v -> {
+                return vars.get(v.name());
+            }
+            case Expr.Field f when prog.typeOf(f.target()) instanceof Type.Tuple parent -> {
+                return tupleBuffer(f.target()) + parent.offset(Integer.parseInt(f.field()));
+            }
+            case Expr.MapRef m -> {
+                ResourceAnalyser.MapResource r = resource(m);
+                int off = frame.alloc(r.valueSize());
+                int key = buildKey(m, r, null);
+                zero(off, r.valueSize());
+                lookup(r, key);
+                Label absent = a.newLabel("absent");
+                a.jump(Reg.R0, JmpOp.JEQ, 0, absent);
+                for (int i = 0; i < r.valueSize(); i += 8) a.load(Size.DW, Reg.R1, Reg.R0, i).store(Size.DW, Reg.R10, off + i, Reg.R1);
+                a.bind(absent);
+                return off;
+            }
+            default -> {
+                Type t = prog.typeOf(e);
+                if (!(t instanceof Type.Tuple tt)) throw new Unsupported(e.span(), "a value of type " + t + " where a tuple was expected");
+                int off = frame.alloc(ResourceAnalyser.align8(tt.size()));
+                tupleInto(e, off, tt);
+                return off;
+            }
         }
     }
 

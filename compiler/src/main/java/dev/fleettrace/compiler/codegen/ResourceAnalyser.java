@@ -20,6 +20,7 @@ import dev.fleettrace.plan.KeyField;
 import dev.fleettrace.plan.MapBinding;
 import dev.fleettrace.plan.MapSchema;
 import dev.fleettrace.plan.Symbolic;
+import dev.fleettrace.plan.TupleLayout;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -57,7 +58,8 @@ public final class ResourceAnalyser {
             List<MapBinding> out = new ArrayList<>();
             for (MapResource r : maps.values()) {
                 Symbolic value = r.info().kind() == AggKind.VALUE && r.info().value() instanceof Type.Symbolized s ? ResourceAnalyser.symbolic(s, stackMaps) : null;
-                out.add(new MapBinding(schema(r.info()), r.kernelIndex(), r.keyFields(), r.bucketOffset(), value));
+                TupleLayout tuple = r.info().kind() == AggKind.VALUE && r.info().value() instanceof Type.Tuple t ? tupleLayout(t, stackMaps) : null;
+                out.add(new MapBinding(schema(r.info()), r.kernelIndex(), r.keyFields(), r.bucketOffset(), value, tuple));
             }
             return out;
         }
@@ -118,10 +120,6 @@ public final class ResourceAnalyser {
         for (String name : kernelMaps) {
             MapInfo info = prog.map(name);
             if (info == null) continue;
-            if (info.kind() == AggKind.VALUE && info.value() instanceof Type.Tuple) {
-                diags.error(info.firstUse(), "maps holding tuples are not supported yet");
-                continue;
-            }
             List<KeyField> fields = new ArrayList<>();
             int off = 0;
             for (Type t : info.keyTypes()) {
@@ -205,9 +203,26 @@ public final class ResourceAnalyser {
             case Type.Str s -> FieldKind.STRING;
             case Type.Int i -> i.signed() ? FieldKind.INT : FieldKind.UINT;
             case Type.Symbolized s -> s.kind().stack() ? FieldKind.STACK : FieldKind.STRING;
+            case Type.Tuple t -> FieldKind.TUPLE;
             default -> FieldKind.INT;
         };
         return new MapSchema("@" + info.name(), info.kind(), key, value, info.lhistMin(), info.lhistMax(), info.lhistStep());
+    }
+
+    /** The kernel layout of a tuple value, for the agent to read it (see {@link TupleLayout}). */
+    static TupleLayout tupleLayout(Type.Tuple t, Map<String, Integer> stackMaps) {
+        List<TupleLayout.Element> els = new ArrayList<>();
+        for (int i = 0; i < t.elements().size(); i++) {
+            Type e = t.elements().get(i);
+            int off = t.offset(i);
+            els.add(switch (e) {
+                case Type.Tuple n -> new TupleLayout.Element(FieldKind.TUPLE, off, n.size(), tupleLayout(n, stackMaps), null);
+                case Type.Symbolized sym -> new TupleLayout.Element(FieldKind.STRING, off, sym.size(), null, symbolic(sym, stackMaps));
+                case Type.Str str -> new TupleLayout.Element(FieldKind.STRING, off, str.size(), null, null);
+                default -> new TupleLayout.Element(signed(e) ? FieldKind.INT : FieldKind.UINT, off, 8, null, null);
+            });
+        }
+        return new TupleLayout(els);
     }
 
     static FieldKind fieldKind(Type t) {

@@ -36,6 +36,10 @@ final class Symbols {
                 g.release(v);
                 if (t.kind().user()) pid(off + 8);
             }
+            case Expr.Builtin b when b.name().equals("username") -> {
+                g.a.call(Helper.GET_CURRENT_UID_GID).alu32(AluOp.MOV, Reg.R0, Reg.R0).store(Size.DW, Reg.R10, off, Reg.R0);
+            }
+            case Expr.Call c when c.name().equals("ntop") -> g.ntopInto(c, off);
             case Expr.Var v -> {
                 int slot = g.varSlot(v.name());
                 for (int i = 0; i < t.size(); i += 8) g.a.load(Size.DW, Reg.R0, Reg.R10, slot + i).store(Size.DW, Reg.R10, off + i, Reg.R0);

@@ -18,6 +18,8 @@ public record Diagnostic(Severity severity, Span span, String message) {
      * the span (to the end of the line when the span runs over several lines).
      */
     public String render(Source source) {
+        // No place in the source (a failure found while compiling, as bpftrace's "Failed to compile: ..."): no location.
+        if (span == Span.NONE) return severity + ": " + message + "\n";
         int line = source.line(span.start());
         int col = source.column(span.start());
         String text = source.lineText(span.start());

@@ -35,6 +35,14 @@ public interface KernelFacts {
         return OptionalLong.empty();
     }
 
+    /**
+     * The id of the cgroup at {@code path} on this host, for {@code cgroupid("path")}; throws with the
+     * reason (strerror's text) when there is none.
+     */
+    default long cgroupId(String path) throws java.io.IOException {
+        throw new java.io.IOException("cgroups are not known here");
+    }
+
     /** Kernel functions kprobes can attach to, for wildcards and listing; empty when unknown. */
     default List<String> kernelFunctions() {
         return List.of();

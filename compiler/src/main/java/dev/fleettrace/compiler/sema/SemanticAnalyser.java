@@ -377,8 +377,13 @@ public final class SemanticAnalyser {
             case Expr.StrLit s -> new Type.Str(s.value().length() + 1);
             case Expr.Builtin b -> builtin(b, ctx);
             case Expr.Positional p -> {
+                // bpftrace 0.17: $N is an integer (0 when not given) unless str($N) takes its text.
                 String v = param(p.index());
-                yield isNumber(v) ? Type.Int.INT64 : new Type.Str(v.length() + 1);
+                if (!v.isEmpty() && !isNumber(v)) {
+                    error(p.span(), "$" + p.index() + " used numerically but given \"" + v + "\". Try using str($" + p.index() + ").");
+                    yield null;
+                }
+                yield Type.Int.INT64;
             }
             case Expr.ParamCount pc -> Type.Int.INT64;
             case Expr.MapRef m -> mapRead(m, ctx);
@@ -478,7 +483,8 @@ public final class SemanticAnalyser {
                 return new Type.Str(16);
             }
             case "username" -> {
-                return new Type.Str(STRLEN);
+                // The uid in the kernel, its name once the agent resolved it (bpftrace's username type).
+                return new Type.Symbolized(dev.fleettrace.plan.Symbolic.Kind.USERNAME, 0, dev.fleettrace.plan.Symbolic.StackMode.BPFTRACE);
             }
             case "probe" -> {
                 return new Type.Str(STRLEN);
@@ -822,6 +828,12 @@ public final class SemanticAnalyser {
                     error(c.span(), "str() requires at least 1 argument and at most 2 (" + args.size() + " provided)");
                     return null;
                 }
+                if (args.getFirst() instanceof Expr.Positional p) {
+                    // str($N): the parameter's text as given, numeric or not.
+                    Type.Str s = new Type.Str(param(p.index()).length() + 1);
+                    types.put(p, s);
+                    return s;
+                }
                 Type t = expr(args.getFirst(), ctx);
                 if (t == null) return null;
                 if (t instanceof Type.Str s) return s;
@@ -874,7 +886,13 @@ public final class SemanticAnalyser {
             case "kstack", "ustack", "ksym", "usym", "kaddr", "uaddr" -> {
                 return ContextTypes.call(c, ctx.targets(), facts, opts.factsComplete(), a -> expr(a, ctx), constants::put, this::error);
             }
-            case "join", "ntop", "cgroupid", "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
+            case "cgroupid" -> {
+                return cgroupid(c, ctx);
+            }
+            case "ntop" -> {
+                return ntop(c, ctx);
+            }
+            case "join", "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
                  "sizeof", "offsetof", "unwatch", "skboutput", "debugf", "strcontains", "pton", "percpu_kaddr", "len" -> {
                 error(c.span(), c.name() + "() is not supported yet");
                 return null;
@@ -884,6 +902,57 @@ public final class SemanticAnalyser {
                 return null;
             }
         }
+    }
+
+    /**
+     * {@code ntop([af,] addr)}: an integer address is its low 4 bytes (as 0.17 copies it); a 4-byte
+     * array or string is IPv4, a 16-byte one IPv6; af, when given, decides at run time.
+     */
+    private Type ntop(Expr.Call c, Ctx ctx) {
+        List<Expr> args = c.args();
+        if (args.isEmpty() || args.size() > 2) {
+            error(c.span(), args.isEmpty() ? "ntop() requires at least one argument (0 provided)" : "ntop() takes up to 2 arguments (" + args.size() + " provided)");
+            return null;
+        }
+        if (args.size() == 2) {
+            Type af = expr(args.getFirst(), ctx);
+            if (af == null) return null;
+            if (!(af instanceof Type.Int)) {
+                error(c.span(), "ntop() only supports integer arguments (" + (af instanceof Type.Str ? "string" : af.toString()) + " provided)");
+                return null;
+            }
+        }
+        Type addr = expr(args.getLast(), ctx);
+        if (addr == null) return null;
+        boolean ok = addr instanceof Type.Int
+                || (addr instanceof Type.Str s && (s.size() == 4 || s.size() == 16))
+                || (addr instanceof Type.Array arr && (arr.size() == 4 || arr.size() == 16));
+        if (!ok) {
+            error(c.span(), "ntop() expects an integer or array argument, got " + addr);
+            return null;
+        }
+        return new Type.Symbolized(dev.fleettrace.plan.Symbolic.Kind.INET, 0, dev.fleettrace.plan.Symbolic.StackMode.BPFTRACE);
+    }
+
+    /** {@code cgroupid("path")}: the id of that cgroup on the host compiling, a constant of the program. */
+    private Type cgroupid(Expr.Call c, Ctx ctx) {
+        if (c.args().size() != 1) {
+            error(c.span(), "cgroupid() requires one argument (" + c.args().size() + " provided)");
+            return null;
+        }
+        if (!(c.args().getFirst() instanceof Expr.StrLit path)) {
+            String d = describeArg(c.args().getFirst(), ctx);
+            error(c.span(), "cgroupid() expects a string literal (" + (d.startsWith("string") ? "string" : d) + " provided)");
+            return null;
+        }
+        types.put(path, new Type.Str(path.value().length() + 1));
+        try {
+            constants.put(c, facts.cgroupId(path.value()));
+        } catch (java.io.IOException e) {
+            if (opts.factsComplete()) error(Span.NONE, "Failed to compile: Failed to get `cgroupid` for path: \"" + path.value() + "\": " + e.getMessage());
+            constants.put(c, 0L);
+        }
+        return Type.Int.UINT64;
     }
 
     /** printf-style format and arguments: the format must be a literal and the arguments must fit it. */

@@ -143,7 +143,7 @@ public sealed interface Type {
     record Symbolized(Symbolic.Kind kind, int limit, Symbolic.StackMode mode) implements Type {
         @Override
         public int size() {
-            return kind.user() ? 16 : 8;
+            return kind.kernelSize();
         }
 
         /** The plan's description, with the stack map the resource analysis chose. */
@@ -153,7 +153,7 @@ public sealed interface Type {
 
         @Override
         public String toString() {
-            return kind.name().toLowerCase();
+            return kind == Symbolic.Kind.INET ? "inet" : kind.name().toLowerCase();
         }
     }
 

@@ -271,6 +271,10 @@ public final class Interpreter {
                     throw new BlockError(m.span(), m.displayName() + " holds different values on " + held.size() + " hosts ("
                             + String.join(", ", held.stream().map(ValueMap.Entry::host).sorted().toList()) + "); it has no single fleet-wide value");
                 boolean text = prog.map(m.name()).value() instanceof Type.Str;
+                if (prog.map(m.name()).value() instanceof Type.Tuple) {
+                    if (e == null || e.text() == null) throw new BlockError(m.span(), m.displayName() + " has no value for this key");
+                    yield dev.fleettrace.coordinator.output.Tuples.objects(e.text());
+                }
                 if (e == null) yield text ? new byte[0] : (Object) 0L;
                 yield text ? e.text() : (Object) e.value();
             }
@@ -285,7 +289,9 @@ public final class Interpreter {
             case Expr.StrLit s -> s.value().getBytes(StandardCharsets.ISO_8859_1);
             case Expr.Positional p -> {
                 String v = p.index() <= prog.params().size() ? prog.params().get(p.index() - 1) : "";
-                yield SemanticAnalyser.isNumber(v) ? (Object) SemanticAnalyser.parseNumber(v) : v.getBytes(StandardCharsets.ISO_8859_1);
+                // str($N) typed it as its text; elsewhere it is a number, 0 when not given.
+                if (prog.typeOf(p) instanceof Type.Str) yield v.getBytes(StandardCharsets.ISO_8859_1);
+                yield SemanticAnalyser.isNumber(v) ? (Object) SemanticAnalyser.parseNumber(v) : (Object) 0L;
             }
             case Expr.ParamCount pc -> (long) prog.params().size();
             case Expr.Builtin b -> builtin(b);

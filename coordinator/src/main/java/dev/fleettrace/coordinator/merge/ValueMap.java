@@ -31,7 +31,7 @@ public final class ValueMap implements MapState {
 
     ValueMap(MapSchema schema) {
         this.schema = schema;
-        this.text = schema.value() == FieldKind.STRING || schema.value() == FieldKind.STACK;
+        this.text = schema.value() == FieldKind.STRING || schema.value() == FieldKind.STACK || schema.value() == FieldKind.TUPLE;
         this.index = new KeyIndex();
         this.prefixes = new HashMap<>();
         this.ints = text ? new long[0] : new long[index.capacity()];

@@ -44,6 +44,7 @@ public record JsonPrinter() implements Printer {
                         ? "{\"count\": " + a.count() + ", \"average\": " + a.average() + ", \"total\": " + a.total() + "}"
                         : Long.toString(a.average() / div);
                 case Row.Value.Scalar v -> Scalars.format(s, v.value(), div);
+                case Row.Value.Text t when s.value() == FieldKind.TUPLE -> Tuples.json(t.bytes());
                 case Row.Value.Text t -> "\"" + escape(t.bytes()) + "\"";
             };
             elems.add(map.keyed() ? "\"" + escape(key(map, r)) + "\": " + val : val);

@@ -28,6 +28,7 @@ public final class MapReports {
             String text = null;
             switch (r.value()) {
                 case Row.Value.Scalar v -> values.add(v.value());
+                case Row.Value.Text t when map.schema().value() == dev.fleettrace.plan.FieldKind.TUPLE -> text = Tuples.text(t.bytes());
                 case Row.Value.Text t -> text = new String(t.bytes(), StandardCharsets.UTF_8);
                 case Row.Value.Average a -> {
                     if (map.schema().kind() == AggKind.STATS) {

@@ -41,6 +41,7 @@ public record TextPrinter() implements Printer {
                         ? "count " + a.count() + ", average " + a.average() + ", total " + a.total()
                         : Long.toString(a.average() / div));
                 case Row.Value.Scalar v -> key + ": " + Scalars.format(s, v.value(), div);
+                case Row.Value.Text t when s.value() == FieldKind.TUPLE -> key + ": " + Tuples.text(t.bytes());
                 case Row.Value.Text t -> key + ": " + new String(t.bytes(), StandardCharsets.ISO_8859_1);
             });
         }

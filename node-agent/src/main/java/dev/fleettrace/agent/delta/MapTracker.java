@@ -349,6 +349,8 @@ abstract sealed class MapTracker {
                 case INT, UINT -> entry(key, List.of(CanonicalKey.readInt(values, voff, Math.min(8, size), kind == FieldKind.INT)));
                 case STRING -> new DeltaEntry(ByteBuffer.wrap(key), List.of(), ByteBuffer.wrap(Arrays.copyOf(s.value, strlen(s.value))), false);
                 case STACK -> new DeltaEntry(ByteBuffer.wrap(key), List.of(), ByteBuffer.wrap(s.value.clone()), false);
+                // Tuples travel in their canonical form: the coordinator prints them without the kernel layout.
+                case TUPLE -> new DeltaEntry(ByteBuffer.wrap(key), List.of(), ByteBuffer.wrap(binding.valueTuple().canonical(values, voff, symbols)), false);
             });
         }
 

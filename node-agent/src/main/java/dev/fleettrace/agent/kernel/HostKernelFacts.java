@@ -148,6 +148,15 @@ public final class HostKernelFacts implements KernelFacts {
     }
 
     @Override
+    public long cgroupId(String path) throws java.io.IOException {
+        try {
+            return dev.fleettrace.agent.sys.CgroupId.of(path);
+        } catch (dev.fleettrace.agent.sys.SysException e) {
+            throw new java.io.IOException(dev.fleettrace.agent.sys.Errno.describe(e.errno()));
+        }
+    }
+
+    @Override
     public OptionalLong kernelSymbol(String name) {
         try {
             return Kallsyms.host().address(name);

@@ -109,7 +109,7 @@ public final class JobRunner {
             HostKernelFacts facts = HostKernelFacts.detect();
             String name = submit.getSourceName() == null || submit.getSourceName().isEmpty() ? "stdin" : submit.getSourceName();
             CompileOptions options = new CompileOptions(submit.getParams(), submit.getUnsafe(), id.agent(),
-                    settings.mapMaxEntries(), settings.ringbufBytes());
+                    settings.mapMaxEntries(), settings.ringbufBytes(), System.nanoTime());
             ProgramPlan plan = Compiler.compile(new Source(name, submit.getSource()), facts, options).plan();
             program = LoadedProgram.load(plan);
             settings.observer().loaded(id.job(), id.agent(), program.programIds(), program.mapIds());

@@ -60,6 +60,8 @@ public final class Symbolizer implements SymbolResolver {
             case KSYM -> kernel().resolve(value).map(Kallsyms.Resolved::name).orElse(hex(value));
             case USYM -> user(pid, value).map(r -> r.symbol().name()).orElse(hex(value));
             case KSTACK, USTACK -> stack(s, value, pid, key);
+            case USERNAME -> HostValues.userName(value);
+            case INET -> HostValues.inet(value, raw, offset + 8);
         };
         return text.getBytes(StandardCharsets.ISO_8859_1);
     }
