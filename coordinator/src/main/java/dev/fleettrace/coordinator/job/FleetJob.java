@@ -298,12 +298,18 @@ public final class FleetJob {
         maybeFinish(fx);
     }
 
+    /** Hosts whose probe called exit(): their later events are dropped. */
+    private final java.util.Set<String> exited = new java.util.HashSet<>();
+
     private void onEvents(AgentRecord r, EventBatch e, List<Effect> fx) {
         String agent = r.getAgent();
         List<Output> out = new ArrayList<>();
         List<Output> fleet = new ArrayList<>();
         boolean exit = false;
+        long lostEvents = 0;
         for (ProbeEvent ev : e.getEvents()) {
+            // As bpftrace, which stops reading its buffer at exit(): nothing of this host after its exit() counts.
+            if (exited.contains(agent)) break;
             switch (ev.getKind()) {
                 case PRINTF -> {
                     if (!ev.getBegin()) out.add(new Output.Printf(ev.getText()));
@@ -322,11 +328,20 @@ public final class FleetJob {
                 case ZERO -> {
                     if (state.maps().containsKey(ev.getMap())) state.zero(ev.getMap());
                 }
-                case EXIT -> exit = true;
+                case VALUE -> out.add(new Output.Value(ev.getValue() != null ? (Object) ev.getValue() : ev.getText().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+                case JOIN -> out.add(new Output.Join(ev.getText()));
+                case SYSTEM -> out.add(new Output.System(ev.getText()));
+                case LOST -> lostEvents += ev.getValue() == null ? 0 : ev.getValue();
+                case EXIT -> {
+                    exit = true;
+                    exited.add(agent);
+                }
             }
         }
         if (!fleet.isEmpty()) publish(fx, ReportKind.OUTPUT, fleet, List.of(), "", 0, 0, List.of());
         if (!out.isEmpty()) publish(fx, ReportKind.OUTPUT, out, List.of(), "", 0, 0, List.of(agent));
+        // bpftrace prints "Lost N events" where it noticed; the fleet's warning names the host.
+        if (lostEvents > 0) publish(fx, ReportKind.WARNING, List.of(), List.of(), "Lost " + lostEvents + " events on " + agent + "\n", 0, 0, List.of(agent));
         if (exit) stopFleet(fx, "exit() on " + agent, r.getTimestampMs());
     }
 
