@@ -30,8 +30,17 @@ public sealed interface EventSpec {
      * {@code print(@m[, top[, div]])}, {@code clear(@m)}, {@code zero(@m)}: act on the fleet's merged map,
      * on the coordinator. {@code map} is the bpftrace name ({@code @m}).
      */
-    record MapAction(int id, int size, Action action, String map, long top, long div, boolean begin) implements EventSpec {
-        public enum Action { PRINT, CLEAR, ZERO }
+    record MapAction(int id, int size, Action action, String map, long top, long div, List<KeyField> keyFields, boolean begin) implements EventSpec {
+        /** DELETE: {@code delete(@m[k])} of an aggregation; the kernel key follows the id, laid out as {@code keyFields} say. */
+        public enum Action { PRINT, CLEAR, ZERO, DELETE }
+
+        public MapAction {
+            keyFields = List.copyOf(keyFields);
+        }
+
+        public MapAction(int id, int size, Action action, String map, long top, long div, boolean begin) {
+            this(id, size, action, map, top, div, List.of(), begin);
+        }
     }
 
     /** {@code print(value)}: the value as bpftrace prints it alone (tuples: a hook for when they exist). */

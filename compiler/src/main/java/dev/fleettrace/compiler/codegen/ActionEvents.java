@@ -28,6 +28,27 @@ final class ActionEvents {
         return CALLS.contains(c.name());
     }
 
+    /**
+     * delete() of an aggregation is an event: like clear(), it acts on the fleet's merged map and the kernel
+     * keeps counting (so deltas stay lossless); plain values are host-local and deleted in the kernel.
+     */
+    static boolean deleteIsEvent(TypedProgram prog, Expr.Call c) {
+        return c.name().equals("delete") && c.args().getFirst() instanceof Expr.MapRef m && prog.map(m.name()) != null
+                && prog.map(m.name()).kind() != dev.fleettrace.plan.AggKind.VALUE;
+    }
+
+    static EventSpec deleteSpec(ResourceAnalyser.MapResource r, Expr.Call c, int id, boolean begin) {
+        Expr.MapRef m = (Expr.MapRef) c.args().getFirst();
+        return new EventSpec.MapAction(id, 8 + deleteKeyBytes(r), EventSpec.MapAction.Action.DELETE, m.displayName(), 0, 0,
+                r.array() ? List.of() : r.keyFields(), begin);
+    }
+
+    /** The key's bytes a DELETE record carries: the key parts, without a histogram's bucket; none for a one-entry array. */
+    static int deleteKeyBytes(ResourceAnalyser.MapResource r) {
+        if (r.array()) return 0;
+        return ResourceAnalyser.align8(r.bucketOffset() >= 0 ? r.bucketOffset() : r.keySize());
+    }
+
     static EventSpec spec(TypedProgram prog, Expr.Call c, int id, boolean begin, Map<String, Integer> stackMaps) {
         List<Expr> args = c.args();
         return switch (c.name()) {

@@ -203,6 +203,14 @@ final class ProbeCodegen {
                 emitEvent(c, (EventSpec.Exit) res.eventOf().get(c), rec -> {});
                 a.jumpTo(exit);
             }
+            case Expr.Call c when c.name().equals("delete") && res.eventOf().containsKey(c) -> {
+                Expr.MapRef m = (Expr.MapRef) c.args().getFirst();
+                ResourceAnalyser.MapResource r = resource(m);
+                int len = ActionEvents.deleteKeyBytes(r);
+                emitEvent(c, res.eventOf().get(c), rec -> {
+                    if (len > 0) copy(buildKey(m, r, null), rec + 8, len);
+                });
+            }
             case Expr.Call c when c.name().equals("delete") -> {
                 Expr.MapRef m = (Expr.MapRef) c.args().getFirst();
                 ResourceAnalyser.MapResource r = resource(m);

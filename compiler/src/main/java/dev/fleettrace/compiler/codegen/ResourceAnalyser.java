@@ -90,7 +90,7 @@ public final class ResourceAnalyser {
             boolean begin = p.targets().stream().anyMatch(t -> t instanceof dev.fleettrace.compiler.sema.ProbeTarget.Begin);
             Consumer<Expr> onExpr = e -> {
                 if (e instanceof Expr.MapRef m) kernelMaps.add(m.name());
-                if (e instanceof Expr.Call c && emitsEvent(c)) {
+                if (e instanceof Expr.Call c && (emitsEvent(c) || ActionEvents.deleteIsEvent(prog, c))) {
                     eventCalls.add(c);
                     if (begin) fromBegin.add(c);
                 }
@@ -185,6 +185,7 @@ public final class ResourceAnalyser {
                         yield new EventSpec.Printf(id, o, ((Expr.StrLit) c.args().getFirst()).value(), args, fromBegin.contains(c));
                     }
                     case "exit" -> new EventSpec.Exit(id, 8, fromBegin.contains(c));
+                    case "delete" -> ActionEvents.deleteSpec(resources.get(((Expr.MapRef) c.args().getFirst()).name()), c, id, fromBegin.contains(c));
                     default -> {
                         try {
                             yield ActionEvents.spec(prog, c, id, fromBegin.contains(c), stackMaps);

@@ -981,11 +981,12 @@ public final class SemanticAnalyser {
                 if (t == null) return null;
                 if (!(t instanceof Type.Int || t instanceof Type.Pointer)) {
                     // bpftrace 0.17 prints the function name empty here
-                    error(c.span(), "() only supports int or pointer arguments (" + t + " provided)");
+                    error(c.span(), "() only supports int or pointer arguments (" + (t instanceof Type.Str ? "string" : t) + " provided)");
                     return null;
                 }
                 if (args.size() == 2 && !(args.get(1) instanceof Expr.StrLit)) {
-                    error(c.span(), "join() expects a string literal (" + describeArg(args.get(1), ctx) + " provided)");
+                    Type dt = expr(args.get(1), ctx);
+                    error(c.span(), "join() expects a string literal (" + (dt instanceof Type.Str ? "string" : dt instanceof Type.Int ? "integer" : String.valueOf(dt)) + " provided)");
                     return null;
                 }
                 if (args.size() == 2) expr(args.get(1), ctx);

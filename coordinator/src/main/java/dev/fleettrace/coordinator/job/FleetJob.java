@@ -328,6 +328,14 @@ public final class FleetJob {
                 case ZERO -> {
                     if (state.maps().containsKey(ev.getMap())) state.zero(ev.getMap());
                 }
+                case DELETE -> {
+                    if (state.maps().containsKey(ev.getMap())) {
+                        ByteBuffer k = ev.getKey().duplicate();
+                        byte[] key = new byte[k.remaining()];
+                        k.get(key);
+                        state.delete(ev.getMap(), key);
+                    }
+                }
                 case VALUE -> out.add(new Output.Value(ev.getValue() != null ? (Object) ev.getValue() : ev.getText().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
                 case JOIN -> out.add(new Output.Join(ev.getText()));
                 case SYSTEM -> out.add(new Output.System(ev.getText()));

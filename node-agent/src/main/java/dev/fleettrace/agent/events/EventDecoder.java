@@ -1,5 +1,6 @@
 package dev.fleettrace.agent.events;
 
+import dev.fleettrace.plan.CanonicalKey;
 import dev.fleettrace.plan.EventArg;
 import dev.fleettrace.plan.EventSpec;
 import dev.fleettrace.plan.PrintfFormat;
@@ -55,11 +56,20 @@ public final class EventDecoder {
         return switch (spec) {
             case EventSpec.Printf p -> event(EventKind.PRINTF, p.begin(), formats[p.id()].apply(args(b, start, p.args())));
             case EventSpec.Exit e -> event(EventKind.EXIT, e.begin(), "");
-            case EventSpec.MapAction m -> ProbeEvent.newBuilder().setKind(switch (m.action()) {
-                        case PRINT -> EventKind.PRINT;
-                        case CLEAR -> EventKind.CLEAR;
-                        case ZERO -> EventKind.ZERO;
-                    }).setBegin(m.begin()).setMap(m.map()).setTop(m.top()).setDiv(m.div()).build();
+            case EventSpec.MapAction m -> {
+                ProbeEvent.Builder e = ProbeEvent.newBuilder().setKind(switch (m.action()) {
+                    case PRINT -> EventKind.PRINT;
+                    case CLEAR -> EventKind.CLEAR;
+                    case ZERO -> EventKind.ZERO;
+                    case DELETE -> EventKind.DELETE;
+                }).setBegin(m.begin()).setMap(m.map()).setTop(m.top()).setDiv(m.div());
+                if (m.action() == EventSpec.MapAction.Action.DELETE) {
+                    byte[] raw = new byte[m.size() - 8];
+                    b.get(start + 8, raw);
+                    e.setKey(ByteBuffer.wrap(CanonicalKey.fromKernel(m.keyFields(), raw, symbols)));
+                }
+                yield e.build();
+            }
             case EventSpec.PrintValue v -> {
                 Object x = args(b, start, List.of(v.arg())).getFirst();
                 ProbeEvent.Builder e = ProbeEvent.newBuilder().setKind(EventKind.VALUE).setBegin(v.begin());

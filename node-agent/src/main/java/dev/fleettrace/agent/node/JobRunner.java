@@ -215,7 +215,7 @@ public final class JobRunner {
                 continue;
             }
             switch (ev.getKind()) {
-                case PRINT, CLEAR, ZERO -> {
+                case PRINT, CLEAR, ZERO, DELETE -> {
                     // The coordinator acts on the merged map: first every change this host's maps hold so far,
                     // in this agent's record order, so the action sees all of this host's events up to here.
                     if (!events.isEmpty()) emit(EventBatch.newBuilder().setEvents(events).build());
