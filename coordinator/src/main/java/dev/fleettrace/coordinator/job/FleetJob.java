@@ -118,7 +118,7 @@ public final class FleetJob {
     private final Map<String, Long> shipped = new TreeMap<>();
     /** Deltas of windows not open yet, by window. */
     private final TreeMap<Long, List<Pending>> pending = new TreeMap<>();
-    private final Map<String, List<String>> beginOutput = new LinkedHashMap<>();
+    private final Map<String, List<Output>> beginOutput = new LinkedHashMap<>();
     private Phase phase = Phase.ATTACHING;
     private String beginHost;
     private long reportSeq;
@@ -234,7 +234,7 @@ public final class FleetJob {
         }
         List<Output> out = new ArrayList<>();
         out.add(new Output.Attached(probes));
-        for (String text : beginOutput.getOrDefault(beginHost, List.of())) out.add(new Output.Printf(text));
+        out.addAll(beginOutput.getOrDefault(beginHost, List.of()));
         beginOutput.clear();
         publish(fx, ReportKind.ATTACHED, out, List.of(), "", 0, probes);
         if (ticks.isEmpty()) {
@@ -298,6 +298,16 @@ public final class FleetJob {
         maybeFinish(fx);
     }
 
+    /** What a probe's print(value), join(), system() or time() prints. */
+    private static Output probeOutput(ProbeEvent ev) {
+        return switch (ev.getKind()) {
+            case VALUE -> new Output.Value(ev.getValue() != null ? (Object) ev.getValue() : ev.getText().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            case JOIN -> new Output.Join(ev.getText());
+            case SYSTEM -> new Output.System(ev.getText());
+            default -> new Output.Time(ev.getText());
+        };
+    }
+
     /** Hosts whose probe called exit(): their later events are dropped. */
     private final java.util.Set<String> exited = new java.util.HashSet<>();
 
@@ -313,10 +323,9 @@ public final class FleetJob {
             switch (ev.getKind()) {
                 case PRINTF -> {
                     if (!ev.getBegin()) out.add(new Output.Printf(ev.getText()));
-                    else if (phase == Phase.ATTACHING) beginOutput.computeIfAbsent(agent, k -> new ArrayList<>()).add(ev.getText());
+                    else if (phase == Phase.ATTACHING) beginOutput.computeIfAbsent(agent, k -> new ArrayList<>()).add(new Output.Printf(ev.getText()));
                     else if (agent.equals(beginHost)) fleet.add(new Output.Printf(ev.getText()));
                 }
-                case TIME -> out.add(new Output.Time(ev.getText()));
                 // print/clear/zero from a kernel probe act on the fleet's merged map when the event arrives.
                 case PRINT -> {
                     if (state.maps().containsKey(ev.getMap()))
@@ -336,9 +345,13 @@ public final class FleetJob {
                         state.delete(ev.getMap(), key);
                     }
                 }
-                case VALUE -> out.add(new Output.Value(ev.getValue() != null ? (Object) ev.getValue() : ev.getText().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
-                case JOIN -> out.add(new Output.Join(ev.getText()));
-                case SYSTEM -> out.add(new Output.System(ev.getText()));
+                // BEGIN's other output, like its printf, is printed once for the fleet.
+                case VALUE, JOIN, SYSTEM, TIME -> {
+                    Output o = probeOutput(ev);
+                    if (!ev.getBegin()) out.add(o);
+                    else if (phase == Phase.ATTACHING) beginOutput.computeIfAbsent(agent, k -> new ArrayList<>()).add(o);
+                    else if (agent.equals(beginHost)) fleet.add(o);
+                }
                 case LOST -> lostEvents += ev.getValue() == null ? 0 : ev.getValue();
                 case EXIT -> {
                     exit = true;

@@ -147,4 +147,18 @@ class ProbeActionsTest {
         assertEquals(List.of("@n: 2\n"), reports(ReportKind.OUTPUT).stream().map(FleetJobTest::text).toList());
         assertTrue(effects.stream().anyMatch(e -> e instanceof FleetJob.Effect.BroadcastStop));
     }
+
+    @Test
+    void beginsValuesPrintOnceForTheFleet() {
+        Agent a = new Agent("host-1"), b = new Agent("host-2");
+        FleetJob job = job(2);
+        for (Agent x : List.of(b, a)) {
+            feed(job.onRecord(x.attached()));
+            feed(job.onRecord(on(x).events(ProbeEvent.newBuilder().setKind(EventKind.VALUE).setBegin(true).setValue(7L).build(),
+                    ProbeEvent.newBuilder().setKind(EventKind.TIME).setBegin(true).setText(x.name + "\n").build())));
+        }
+        Report attached = reports(ReportKind.ATTACHED).getFirst();
+        assertEquals("Attaching 2 probes...\n7\nhost-1\n", FleetJobTest.text(attached), "BEGIN's output from the first host in name order");
+        assertTrue(reports(ReportKind.OUTPUT).isEmpty());
+    }
 }
