@@ -30,6 +30,15 @@ public record ProgramPlan(List<KernelMap> maps, List<ProbeProgram> probes, List<
         for (int i = 0; i < events.size(); i++) if (events.get(i).id() != i) throw new IllegalArgumentException("event " + i + " has id " + events.get(i).id());
     }
 
+    /** Name of the per-CPU one-entry array counting the events the ring buffer could not take. */
+    public static final String LOST_MAP = "ft_lost";
+
+    /** Index of the lost-events counter in {@code maps}, or -1 when no probe emits events. */
+    public int lostMap() {
+        for (KernelMap m : maps) if (m.name().equals(LOST_MAP)) return m.index();
+        return -1;
+    }
+
     public List<MapSchema> schemas() {
         return bindings.stream().map(MapBinding::schema).toList();
     }

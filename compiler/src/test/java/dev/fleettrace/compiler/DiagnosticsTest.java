@@ -47,6 +47,39 @@ class DiagnosticsTest {
         assertEquals(expected, firstLine(program.strip()));
     }
 
+    /** Unsafe functions and actions, as bpftrace 0.17 reports them (recorded on this machine). */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            tracepoint:syscalls:sys_enter_getppid { system("echo hi"); }     | stdin:1:41-58: ERROR: system() is an unsafe function being used in safe mode
+            tracepoint:syscalls:sys_enter_getppid { signal("KILL"); }        | stdin:1:41-55: ERROR: signal() is an unsafe function being used in safe mode
+            tracepoint:syscalls:sys_enter_getppid { override(1); }           | stdin:1:41-52: ERROR: override can only be used with kprobes.
+            tracepoint:syscalls:sys_enter_execve { join(comm); }             | stdin:1:40-50: ERROR: () only supports int or pointer arguments (string provided)
+            tracepoint:syscalls:sys_enter_execve { join(args->argv, comm); } | stdin:1:40-62: ERROR: join() expects a string literal (string provided)
+            """)
+    void unsafeFunctionsNeedUnsafe(String program, String expected) {
+        assertEquals(expected, firstLine(program.strip()));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            tracepoint:syscalls:sys_enter_getppid { signal("FOO"); }  | stdin:1:41-54: ERROR: FOO is not a valid signal
+            tracepoint:syscalls:sys_enter_getppid { signal(99); }     | stdin:1:41-51: ERROR: 99 is not a valid signal, allowed range: [1,64]
+            tracepoint:syscalls:sys_enter_getppid { signal(comm); }   | stdin:1:41-53: ERROR: signal only accepts string literals or integers
+            tracepoint:syscalls:sys_enter_getppid { override(1); }    | stdin:1:41-52: ERROR: override can only be used with kprobes.
+            """)
+    void unsafeFunctionsWithUnsafe(String program, String expected) {
+        CompileException e = assertThrows(CompileException.class,
+                () -> Compiler.compile(Source.stdin(program.strip()), Fixtures.facts(), CompileOptions.defaults().withUnsafe(true)));
+        assertEquals(expected, e.render().lines().findFirst().orElseThrow());
+    }
+
+    @org.junit.jupiter.api.Test
+    void overrideWithoutUnsafeInAKprobe() {
+        String program = "kprobe:vfs_read { override(1); }";
+        CompileException e = assertThrows(CompileException.class, () -> Compiler.compile(Source.stdin(program), Fixtures.probeFacts(), CompileOptions.defaults()));
+        assertEquals("stdin:1:19-30: ERROR: override() is an unsafe function being used in safe mode", e.render().lines().findFirst().orElseThrow());
+    }
+
     /**
      * Where fleettrace's message or span differs from bpftrace's on purpose: the parser names what it
      * expected, and spans cover the construct at fault (bpftrace underlines from {@code @[} for a bad

@@ -18,7 +18,8 @@ public final class Fixtures {
     private Fixtures() {}
 
     private static final List<String> FORMATS = List.of("syscalls:sys_enter_getppid", "syscalls:sys_enter_lseek", "syscalls:sys_enter_openat",
-            "syscalls:sys_enter_read", "syscalls:sys_exit_read", "sched:sched_switch", "sched:sched_process_exec");
+            "syscalls:sys_enter_read", "syscalls:sys_exit_read", "sched:sched_switch", "sched:sched_process_exec",
+            "syscalls:sys_enter_execve");
 
     public static KernelFacts facts() {
         List<TracepointFormat> formats = new ArrayList<>();

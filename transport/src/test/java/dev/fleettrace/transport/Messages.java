@@ -73,9 +73,11 @@ final class Messages {
 
     static AgentRecord events(String job, String agent, long seq) {
         return new AgentRecord(job, agent, 7L, seq, T + seq, new EventBatch(List.of(
-                new ProbeEvent(EventKind.PRINTF, false, "pid 42 opened /etc/passwd\n", "", 0L, 0L),
-                new ProbeEvent(EventKind.PRINT, true, "", "@", 10L, 1L),
-                new ProbeEvent(EventKind.EXIT, false, "", "", 0L, 0L))));
+                new ProbeEvent(EventKind.PRINTF, false, "pid 42 opened /etc/passwd\n", null, "", ByteBuffer.wrap(new byte[0]), 0L, 0L),
+                new ProbeEvent(EventKind.PRINT, true, "", null, "@", ByteBuffer.wrap(new byte[0]), 10L, 1L),
+                new ProbeEvent(EventKind.VALUE, false, "", -3L, "", ByteBuffer.wrap(new byte[0]), 0L, 0L),
+                new ProbeEvent(EventKind.DELETE, false, "", null, "@m", ByteBuffer.wrap(new byte[] {0, 3, 'a', 'b', 'c'}), 0L, 0L),
+                new ProbeEvent(EventKind.EXIT, false, "", null, "", ByteBuffer.wrap(new byte[0]), 0L, 0L))));
     }
 
     /** A small delta whose one entry carries {@code seq}, for ordering checks. */

@@ -83,7 +83,7 @@ final class ProbeCodegen {
     }
 
     private static boolean usesCtx(Expr e) {
-        return ContextAccess.usesContext(e);
+        return ContextAccess.usesContext(e) || e instanceof Expr.Call c && c.name().equals("override");
     }
 
     /** The stack slot of scratch variable {@code $name}. */
@@ -205,12 +205,21 @@ final class ProbeCodegen {
                 emitEvent(c, (EventSpec.Exit) res.eventOf().get(c), rec -> {});
                 a.jumpTo(exit);
             }
+            case Expr.Call c when c.name().equals("delete") && res.eventOf().containsKey(c) -> {
+                Expr.MapRef m = (Expr.MapRef) c.args().getFirst();
+                ResourceAnalyser.MapResource r = resource(m);
+                int len = ActionEvents.deleteKeyBytes(r);
+                emitEvent(c, res.eventOf().get(c), rec -> {
+                    if (len > 0) copy(buildKey(m, r, null), rec + 8, len);
+                });
+            }
             case Expr.Call c when c.name().equals("delete") -> {
                 Expr.MapRef m = (Expr.MapRef) c.args().getFirst();
                 ResourceAnalyser.MapResource r = resource(m);
                 int key = buildKey(m, r, null);
                 a.loadMapFd(Reg.R1, r.kernelIndex()).mov(Reg.R2, Reg.R10).add(Reg.R2, key).call(Helper.MAP_DELETE_ELEM);
             }
+            case Expr.Call c when ActionEvents.emitsEvent(c) || c.name().equals("signal") || c.name().equals("override") -> action(c);
             case Expr.Call c -> throw new Unsupported(c.span(), c.name() + "() is not supported in kernel probes yet");
             default -> release(intExprOrString(e));
         }
@@ -491,6 +500,106 @@ final class ProbeCodegen {
         fill.accept(rec);
         a.loadMapFd(Reg.R1, res.ringbuf()).mov(Reg.R2, Reg.R10).add(Reg.R2, rec).mov(Reg.R3, Src.imm(spec.size()))
                 .mov(Reg.R4, Src.imm(0)).call(Helper.RINGBUF_OUTPUT);
+        Label sent = a.newLabel("sent");
+        a.jump(Reg.R0, JmpOp.JEQ, 0, sent);
+        countLost();
+        a.bind(sent);
+    }
+
+    /** One more record the ring buffer could not take: the agent reports the count (bpftrace's "Lost N events"). */
+    private void countLost() {
+        int mark = frame.mark();
+        int key = frame.alloc(8);
+        a.storeImm(Size.W, Reg.R10, key, 0);
+        a.loadMapFd(Reg.R1, res.lostMap()).mov(Reg.R2, Reg.R10).add(Reg.R2, key).call(Helper.MAP_LOOKUP_ELEM);
+        Label none = a.newLabel("nolost");
+        a.jump(Reg.R0, JmpOp.JEQ, 0, none);
+        addAt(Reg.R0, 0, new Val.Const(1));
+        a.bind(none);
+        frame.release(mark);
+    }
+
+    // ---- actions: print, clear, zero, time, join, system (events); signal, override (helpers)
+
+    private void action(Expr.Call c) {
+        List<Expr> args = c.args();
+        switch (c.name()) {
+            case "signal" -> {
+                Val v = args.getFirst() instanceof Expr.StrLit lit ? new Val.Const(SemanticAnalyser.signalNumber(lit.value())) : intExpr(args.getFirst());
+                Reg r = load(v, Reg.R1);
+                if (r != Reg.R1) a.mov(Reg.R1, r);
+                release(v);
+                a.call(Helper.SEND_SIGNAL);
+            }
+            case "override" -> {
+                Val v = intExpr(args.getFirst());
+                Reg r = load(v, Reg.R2);
+                if (r != Reg.R2) a.mov(Reg.R2, r);
+                release(v);
+                a.mov(Reg.R1, Reg.R6).call(Helper.OVERRIDE_RETURN);
+            }
+            case "join" -> join(c, (EventSpec.Join) res.eventOf().get(c));
+            default -> {
+                EventSpec spec = res.eventOf().get(c);
+                switch (spec) {
+                    case EventSpec.PrintValue pv -> emitEvent(c, spec, rec -> eventArgs(args, List.of(pv.arg()), rec));
+                    case EventSpec.System sy -> emitEvent(c, spec, rec -> eventArgs(args.subList(1, args.size()), sy.args(), rec));
+                    default -> emitEvent(c, spec, rec -> {});
+                }
+            }
+        }
+    }
+
+    /** Writes arguments into an event record at the offsets their spec gives. */
+    private void eventArgs(List<Expr> args, List<EventArg> specs, int rec) {
+        for (int i = 0; i < args.size(); i++) {
+            EventArg ea = specs.get(i);
+            if (ea.symbolic() != null) {
+                symbols.into(args.get(i), rec + ea.offset());
+            } else if (ea.kind() == FieldKind.STRING) {
+                strInto(args.get(i), rec + ea.offset(), ResourceAnalyser.align8(ea.size()));
+            } else {
+                Val v = intExpr(args.get(i));
+                a.store(Size.DW, Reg.R10, rec + ea.offset(), load(v, Reg.R0));
+                release(v);
+            }
+        }
+    }
+
+    /**
+     * join(arr): 16 KiB do not fit the stack, so the record is reserved in the ring buffer and the
+     * strings are read straight into it, as bpftrace reads them into its join map: element i is
+     * {@code *(arr + 8i)}, read as a string of at most 1024 bytes (a failed read leaves it empty).
+     */
+    private void join(Expr.Call c, EventSpec.Join spec) {
+        Expr arr = c.args().getFirst();
+        Type t = prog.typeOf(arr);
+        boolean user = t instanceof Type.Pointer ptr ? ptr.user() : target instanceof ProbeTarget.Tracepoint tp && tp.format().category().equals("syscalls");
+        int arrSlot = frame.alloc(8), ptrSlot = frame.alloc(8);
+        Val v = intExpr(arr);
+        a.store(Size.DW, Reg.R10, arrSlot, load(v, Reg.R0));
+        release(v);
+        Reg rec = frame.takeReg();
+        if (rec == null) throw new Unsupported(c.span(), "join() needs a free callee-saved register here; simplify the expression");
+        a.loadMapFd(Reg.R1, res.ringbuf()).mov(Reg.R2, Src.imm(spec.size())).mov(Reg.R3, Src.imm(0)).call(Helper.RINGBUF_RESERVE);
+        Label reserved = a.newLabel("reserved"), done = a.newLabel("joined");
+        a.jump(Reg.R0, JmpOp.JNE, 0, reserved);
+        countLost();
+        a.jumpTo(done);
+        a.bind(reserved);
+        a.mov(rec, Reg.R0);
+        a.movImm(Reg.R1, spec.id());
+        a.store(Size.DW, rec, 0, Reg.R1);
+        for (int i = 0; i < spec.count(); i++) {
+            a.mov(Reg.R1, Reg.R10).add(Reg.R1, ptrSlot).mov(Reg.R2, Src.imm(8)).load(Size.DW, Reg.R3, Reg.R10, arrSlot);
+            if (i > 0) a.add(Reg.R3, 8 * i);
+            a.call(user ? Helper.PROBE_READ_USER : Helper.PROBE_READ_KERNEL);
+            a.mov(Reg.R1, rec).add(Reg.R1, 8 + i * spec.elementSize()).mov(Reg.R2, Src.imm(spec.elementSize())).load(Size.DW, Reg.R3, Reg.R10, ptrSlot);
+            a.call(user ? Helper.PROBE_READ_USER_STR : Helper.PROBE_READ_KERNEL_STR);
+        }
+        a.mov(Reg.R1, rec).mov(Reg.R2, Src.imm(0)).call(Helper.RINGBUF_SUBMIT);
+        a.bind(done);
+        frame.giveReg(rec);
     }
 
     // ---- conditions

@@ -19,6 +19,7 @@ import dev.fleettrace.plan.KernelMap;
 import dev.fleettrace.plan.KeyField;
 import dev.fleettrace.plan.MapBinding;
 import dev.fleettrace.plan.MapSchema;
+import dev.fleettrace.plan.ProgramPlan;
 import dev.fleettrace.plan.Symbolic;
 import dev.fleettrace.plan.TupleLayout;
 import java.util.ArrayList;
@@ -50,9 +51,10 @@ public final class ResourceAnalyser {
      * @param epochMap index of the one-entry array holding the flush window's epoch, or -1 when no map
      *                 is a min or max (see {@link dev.fleettrace.plan.MapBinding})
      * @param stackMaps the stack trace map of each stack kind and limit ({@link #stackKey}), by plan index
+     * @param lostMap  index of the per-CPU counter of records the ring buffer could not take, or -1 without events
      */
     public record Resources(List<KernelMap> kernelMaps, Map<String, MapResource> maps, int ringbuf, List<EventSpec> events,
-                            IdentityHashMap<Expr.Call, EventSpec> eventOf, int epochMap, Map<String, Integer> stackMaps) {
+                            IdentityHashMap<Expr.Call, EventSpec> eventOf, int epochMap, Map<String, Integer> stackMaps, int lostMap) {
 
         public List<MapBinding> bindings() {
             List<MapBinding> out = new ArrayList<>();
@@ -90,7 +92,7 @@ public final class ResourceAnalyser {
             boolean begin = p.targets().stream().anyMatch(t -> t instanceof dev.fleettrace.compiler.sema.ProbeTarget.Begin);
             Consumer<Expr> onExpr = e -> {
                 if (e instanceof Expr.MapRef m) kernelMaps.add(m.name());
-                if (e instanceof Expr.Call c && emitsEvent(c)) {
+                if (e instanceof Expr.Call c && (emitsEvent(c) || ActionEvents.deleteIsEvent(prog, c))) {
                     eventCalls.add(c);
                     if (begin) fromBegin.add(c);
                 }
@@ -156,12 +158,15 @@ public final class ResourceAnalyser {
             kmaps.add(new KernelMap(epochMap, "ft_epoch", MapType.ARRAY, 4, 8, 1, 0));
         }
 
-        int ringbuf = -1;
+        int ringbuf = -1, lostMap = -1;
         List<EventSpec> events = new ArrayList<>();
         IdentityHashMap<Expr.Call, EventSpec> eventOf = new IdentityHashMap<>();
         if (!eventCalls.isEmpty()) {
             ringbuf = kmaps.size();
             kmaps.add(new KernelMap(ringbuf, "ft_events", MapType.RINGBUF, 0, 0, options.ringbufBytes(), 0));
+            // What the ring buffer could not take, counted per CPU (see ProgramPlan#lostMap).
+            lostMap = kmaps.size();
+            kmaps.add(new KernelMap(lostMap, ProgramPlan.LOST_MAP, MapType.PERCPU_ARRAY, 4, 8, 1, 0));
             for (Expr.Call c : eventCalls) {
                 int id = events.size();
                 EventSpec spec = switch (c.name()) {
@@ -178,22 +183,30 @@ public final class ResourceAnalyser {
                         yield new EventSpec.Printf(id, o, ((Expr.StrLit) c.args().getFirst()).value(), args, fromBegin.contains(c));
                     }
                     case "exit" -> new EventSpec.Exit(id, 8, fromBegin.contains(c));
-                    default -> throw new IllegalStateException("no event layout for " + c.name());
+                    case "delete" -> ActionEvents.deleteSpec(resources.get(((Expr.MapRef) c.args().getFirst()).name()), c, id, fromBegin.contains(c));
+                    default -> {
+                        try {
+                            yield ActionEvents.spec(prog, c, id, fromBegin.contains(c), stackMaps);
+                        } catch (ProbeCodegen.Unsupported u) {
+                            diags.error(u.span, u.getMessage());
+                            yield new EventSpec.Exit(id, 8, false);
+                        }
+                    }
                 };
                 events.add(spec);
                 eventOf.put(c, spec);
             }
         }
         for (var ev : events) {
-            if (ev.size() > 400) diags.error(Span.NONE, "an event record of " + ev.size() + " bytes does not fit the BPF stack");
+            if (ev.size() > 400 && !(ev instanceof EventSpec.Join)) diags.error(Span.NONE, "an event record of " + ev.size() + " bytes does not fit the BPF stack");
         }
         diags.throwIfErrors();
-        return new Resources(kmaps, resources, ringbuf, events, eventOf, epochMap, stackMaps);
+        return new Resources(kmaps, resources, ringbuf, events, eventOf, epochMap, stackMaps, lostMap);
     }
 
     /** Calls whose effect is a record in the ring buffer, for the agent to forward. */
     static boolean emitsEvent(Expr.Call c) {
-        return c.name().equals("printf") || c.name().equals("exit");
+        return c.name().equals("printf") || c.name().equals("exit") || ActionEvents.emitsEvent(c);
     }
 
     public static MapSchema schema(MapInfo info) {

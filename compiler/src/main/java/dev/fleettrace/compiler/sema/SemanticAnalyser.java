@@ -867,19 +867,10 @@ public final class SemanticAnalyser {
                 literal(args.get(2), ctx);
                 return Type.Int.UINT64;
             }
-            case "system", "cat" -> {
-                if (c.name().equals("system") && !opts.unsafe()) {
-                    error(c.span(), "system() is an unsafe function being used in safe mode");
-                    return null;
-                }
-                error(c.span(), c.name() + "() is not supported yet");
-                return null;
+            case "system", "signal", "override", "join" -> {
+                return action(c, ctx);
             }
-            case "signal", "override" -> {
-                if (!opts.unsafe()) {
-                    error(c.span(), c.name() + "() is an unsafe function being used in safe mode");
-                    return null;
-                }
+            case "cat" -> {
                 error(c.span(), c.name() + "() is not supported yet");
                 return null;
             }
@@ -892,7 +883,7 @@ public final class SemanticAnalyser {
             case "ntop" -> {
                 return ntop(c, ctx);
             }
-            case "join", "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
+            case "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
                  "sizeof", "offsetof", "unwatch", "skboutput", "debugf", "strcontains", "pton", "percpu_kaddr", "len" -> {
                 error(c.span(), c.name() + "() is not supported yet");
                 return null;
@@ -989,6 +980,121 @@ public final class SemanticAnalyser {
             return false;
         }
         return true;
+    }
+
+    /** system(), signal(), override(), join(): actions of kernel probes, with bpftrace's checks in its order. */
+    private Type action(Expr.Call c, Ctx ctx) {
+        List<Expr> args = c.args();
+        switch (c.name()) {
+            case "system" -> {
+                if (!opts.unsafe()) {
+                    error(c.span(), "system() is an unsafe function being used in safe mode");
+                    return null;
+                }
+                if (args.isEmpty()) {
+                    error(c.span(), "system() requires at least 1 argument (0 provided)");
+                    return null;
+                }
+                if (ctx.userspace()) {
+                    error(c.span(), "system() runs on the agents' hosts: fleettrace allows it in kernel probes only");
+                    return null;
+                }
+                return formatted("system", c, ctx) ? Type.NONE : null;
+            }
+            case "signal" -> {
+                if (!opts.unsafe()) {
+                    error(c.span(), "signal() is an unsafe function being used in safe mode");
+                    return null;
+                }
+                if (args.size() != 1) {
+                    error(c.span(), "signal() requires 1 argument (" + args.size() + " provided)");
+                    return null;
+                }
+                if (ctx.userspace()) {
+                    error(c.span(), "signal() can only be used in kernel probes");
+                    return null;
+                }
+                Expr a = args.getFirst();
+                if (a instanceof Expr.StrLit lit) {
+                    if (signalNumber(lit.value()) < 0) {
+                        error(c.span(), lit.value() + " is not a valid signal");
+                        return null;
+                    }
+                    types.put(a, new Type.Str(lit.value().length() + 1));
+                    return Type.NONE;
+                }
+                if (a instanceof Expr.IntLit(long v, Span s) && (v < 1 || v > 64)) {
+                    error(c.span(), v + " is not a valid signal, allowed range: [1,64]");
+                    return null;
+                }
+                Type t = expr(a, ctx);
+                if (t == null) return null;
+                if (!(t instanceof Type.Int)) {
+                    error(c.span(), "signal only accepts string literals or integers");
+                    return null;
+                }
+                return Type.NONE;
+            }
+            case "override" -> {
+                if (ctx.kind() != Kind.KPROBE) {
+                    error(c.span(), "override can only be used with kprobes.");
+                    return null;
+                }
+                if (!opts.unsafe()) {
+                    error(c.span(), "override() is an unsafe function being used in safe mode");
+                    return null;
+                }
+                if (args.size() != 1) {
+                    error(c.span(), "override() requires 1 argument (" + args.size() + " provided)");
+                    return null;
+                }
+                Type t = expr(args.getFirst(), ctx);
+                if (t == null) return null;
+                if (!(t instanceof Type.Int)) {
+                    error(c.span(), "override() only supports int arguments (" + t + " provided)");
+                    return null;
+                }
+                return Type.NONE;
+            }
+            default -> { // join
+                if (args.isEmpty() || args.size() > 2) {
+                    error(c.span(), "join() requires 1 or 2 arguments (" + args.size() + " provided)");
+                    return null;
+                }
+                if (ctx.userspace()) {
+                    error(c.span(), "join() reads kernel or process memory: it can only be used in kernel probes");
+                    return null;
+                }
+                Type t = expr(args.getFirst(), ctx);
+                if (t == null) return null;
+                if (!(t instanceof Type.Int || t instanceof Type.Pointer)) {
+                    // bpftrace 0.17 prints the function name empty here
+                    error(c.span(), "() only supports int or pointer arguments (" + (t instanceof Type.Str ? "string" : t) + " provided)");
+                    return null;
+                }
+                if (args.size() == 2 && !(args.get(1) instanceof Expr.StrLit)) {
+                    Type dt = expr(args.get(1), ctx);
+                    error(c.span(), "join() expects a string literal (" + (dt instanceof Type.Str ? "string" : dt instanceof Type.Int ? "integer" : String.valueOf(dt)) + " provided)");
+                    return null;
+                }
+                if (args.size() == 2) expr(args.get(1), ctx);
+                return Type.NONE;
+            }
+        }
+    }
+
+    private static final List<String> SIGNALS = List.of("HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1",
+            "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU",
+            "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS");
+
+    /** The number of a signal named as bpftrace accepts it ({@code KILL}, {@code SIGKILL}), or -1. */
+    public static int signalNumber(String name) {
+        String n = name.startsWith("SIG") ? name.substring(3) : name;
+        int i = SIGNALS.indexOf(n);
+        if (i >= 0) return i + 1;
+        if (n.equals("IOT")) return 6;
+        if (n.equals("POLL")) return 29;
+        return -1;
     }
 
     private String describeArg(Expr e, Ctx ctx) {

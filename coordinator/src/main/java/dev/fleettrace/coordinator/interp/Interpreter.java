@@ -193,7 +193,7 @@ public final class Interpreter {
             case "exit" -> throw new Exit();
             case "time" -> {
                 String fmt = args.isEmpty() ? "%H:%M:%S\n" : ((Expr.StrLit) args.getFirst()).value();
-                out.add(new Output.Time(Strftime.format(fmt, ZonedDateTime.now())));
+                out.add(new Output.Time(dev.fleettrace.plan.Strftime.format(fmt, ZonedDateTime.now())));
             }
             default -> eval(e);
         }

@@ -118,7 +118,7 @@ public final class FleetJob {
     private final Map<String, Long> shipped = new TreeMap<>();
     /** Deltas of windows not open yet, by window. */
     private final TreeMap<Long, List<Pending>> pending = new TreeMap<>();
-    private final Map<String, List<String>> beginOutput = new LinkedHashMap<>();
+    private final Map<String, List<Output>> beginOutput = new LinkedHashMap<>();
     private Phase phase = Phase.ATTACHING;
     private String beginHost;
     private long reportSeq;
@@ -234,7 +234,7 @@ public final class FleetJob {
         }
         List<Output> out = new ArrayList<>();
         out.add(new Output.Attached(probes));
-        for (String text : beginOutput.getOrDefault(beginHost, List.of())) out.add(new Output.Printf(text));
+        out.addAll(beginOutput.getOrDefault(beginHost, List.of()));
         beginOutput.clear();
         publish(fx, ReportKind.ATTACHED, out, List.of(), "", 0, probes);
         if (ticks.isEmpty()) {
@@ -298,19 +298,34 @@ public final class FleetJob {
         maybeFinish(fx);
     }
 
+    /** What a probe's print(value), join(), system() or time() prints. */
+    private static Output probeOutput(ProbeEvent ev) {
+        return switch (ev.getKind()) {
+            case VALUE -> new Output.Value(ev.getValue() != null ? (Object) ev.getValue() : ev.getText().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            case JOIN -> new Output.Join(ev.getText());
+            case SYSTEM -> new Output.System(ev.getText());
+            default -> new Output.Time(ev.getText());
+        };
+    }
+
+    /** Hosts whose probe called exit(): their later events are dropped. */
+    private final java.util.Set<String> exited = new java.util.HashSet<>();
+
     private void onEvents(AgentRecord r, EventBatch e, List<Effect> fx) {
         String agent = r.getAgent();
         List<Output> out = new ArrayList<>();
         List<Output> fleet = new ArrayList<>();
         boolean exit = false;
+        long lostEvents = 0;
         for (ProbeEvent ev : e.getEvents()) {
+            // As bpftrace, which stops reading its buffer at exit(): nothing of this host after its exit() counts.
+            if (exited.contains(agent)) break;
             switch (ev.getKind()) {
                 case PRINTF -> {
                     if (!ev.getBegin()) out.add(new Output.Printf(ev.getText()));
-                    else if (phase == Phase.ATTACHING) beginOutput.computeIfAbsent(agent, k -> new ArrayList<>()).add(ev.getText());
+                    else if (phase == Phase.ATTACHING) beginOutput.computeIfAbsent(agent, k -> new ArrayList<>()).add(new Output.Printf(ev.getText()));
                     else if (agent.equals(beginHost)) fleet.add(new Output.Printf(ev.getText()));
                 }
-                case TIME -> out.add(new Output.Time(ev.getText()));
                 // print/clear/zero from a kernel probe act on the fleet's merged map when the event arrives.
                 case PRINT -> {
                     if (state.maps().containsKey(ev.getMap()))
@@ -322,11 +337,32 @@ public final class FleetJob {
                 case ZERO -> {
                     if (state.maps().containsKey(ev.getMap())) state.zero(ev.getMap());
                 }
-                case EXIT -> exit = true;
+                case DELETE -> {
+                    if (state.maps().containsKey(ev.getMap())) {
+                        ByteBuffer k = ev.getKey().duplicate();
+                        byte[] key = new byte[k.remaining()];
+                        k.get(key);
+                        state.delete(ev.getMap(), key);
+                    }
+                }
+                // BEGIN's other output, like its printf, is printed once for the fleet.
+                case VALUE, JOIN, SYSTEM, TIME -> {
+                    Output o = probeOutput(ev);
+                    if (!ev.getBegin()) out.add(o);
+                    else if (phase == Phase.ATTACHING) beginOutput.computeIfAbsent(agent, k -> new ArrayList<>()).add(o);
+                    else if (agent.equals(beginHost)) fleet.add(o);
+                }
+                case LOST -> lostEvents += ev.getValue() == null ? 0 : ev.getValue();
+                case EXIT -> {
+                    exit = true;
+                    exited.add(agent);
+                }
             }
         }
         if (!fleet.isEmpty()) publish(fx, ReportKind.OUTPUT, fleet, List.of(), "", 0, 0, List.of());
         if (!out.isEmpty()) publish(fx, ReportKind.OUTPUT, out, List.of(), "", 0, 0, List.of(agent));
+        // bpftrace prints "Lost N events" where it noticed; the fleet's warning names the host.
+        if (lostEvents > 0) publish(fx, ReportKind.WARNING, List.of(), List.of(), "Lost " + lostEvents + " events on " + agent + "\n", 0, 0, List.of(agent));
         if (exit) stopFleet(fx, "exit() on " + agent, r.getTimestampMs());
     }
 

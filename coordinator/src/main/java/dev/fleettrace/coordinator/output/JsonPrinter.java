@@ -79,6 +79,16 @@ public record JsonPrinter() implements Printer {
 
     /** {@code {"type": "value", "data": V}}: a number, a quoted string, or a tuple as {@code [1,"a"]}. */
     @Override
+    public String join(String text) {
+        return "{\"type\": \"join\", \"data\": \"" + escape(text.getBytes(StandardCharsets.ISO_8859_1)) + "\"}\n";
+    }
+
+    @Override
+    public String system(String text) {
+        return "{\"type\": \"syscall\", \"data\": \"" + escape(text.getBytes(StandardCharsets.ISO_8859_1)) + "\"}\n";
+    }
+
+    @Override
     public String value(Object value) {
         return "{\"type\": \"value\", \"data\": " + json(value) + "}\n";
     }

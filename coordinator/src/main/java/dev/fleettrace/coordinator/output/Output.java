@@ -17,6 +17,12 @@ public sealed interface Output {
 
     record Value(Object value) implements Output {}
 
+    /** {@code join(arr)} from a kernel probe: the joined strings. */
+    record Join(String text) implements Output {}
+
+    /** {@code system(cmd)} from a kernel probe: what the command wrote on its host's standard output. */
+    record System(String text) implements Output {}
+
     /** {@code Attaching N probes...}. */
     record Attached(int probes) implements Output {}
 
@@ -31,6 +37,8 @@ public sealed interface Output {
                 case Print(MapView m, long top, long div) -> p.print(m, top, div);
                 case Time(String t) -> p.time(t);
                 case Value(Object v) -> p.value(v);
+                case Join(String t) -> p.join(t);
+                case System(String t) -> p.system(t);
                 case Attached(int n) -> p.attached(n);
                 case ExitDump(List<MapView> maps) -> p.exit(maps);
             });

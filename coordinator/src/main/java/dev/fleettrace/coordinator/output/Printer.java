@@ -26,6 +26,12 @@ public sealed interface Printer permits TextPrinter, JsonPrinter {
     /** {@code print(value)} of a non-map value: the value and a newline; with -f json a {@code value} message. */
     String value(Object value);
 
+    /** {@code join()}: the joined text and a newline; with -f json a {@code join} message. */
+    String join(String text);
+
+    /** {@code system()}: the command's output as is; with -f json a {@code syscall} message. */
+    String system(String text);
+
     /** What bpftrace prints once every probe is attached. */
     String attached(int probes);
 

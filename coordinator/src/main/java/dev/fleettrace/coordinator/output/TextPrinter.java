@@ -66,6 +66,16 @@ public record TextPrinter() implements Printer {
     }
 
     @Override
+    public String join(String text) {
+        return text + "\n";
+    }
+
+    @Override
+    public String system(String text) {
+        return text;
+    }
+
+    @Override
     public String value(Object value) {
         return render(value) + "\n";
     }

@@ -340,7 +340,10 @@ class BpftraceFixturesTest {
         Set<Path> modelled = cs.stream().map(Case::dir).collect(Collectors.toSet());
         for (Path root : List.of(OURS, CONFORMANCE)) {
             try (Stream<Path> dirs = Files.list(root)) {
-                dirs.filter(Files::isDirectory).forEach(d -> assertTrue(modelled.contains(d), "no model for recorded case " + d));
+                // Cases of actions in kernel probes (print, clear, ... as events fire) are checked end to end by
+                // conformance/run.py and in the job's tests (ProbeActionsTest), not modelled here.
+                dirs.filter(Files::isDirectory).filter(d -> !Files.exists(d.resolve("actions-per-agent")))
+                        .forEach(d -> assertTrue(modelled.contains(d), "no model for recorded case " + d));
             } catch (IOException e) {
                 throw new AssertionError(e);
             }

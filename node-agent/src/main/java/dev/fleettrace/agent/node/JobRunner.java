@@ -81,6 +81,8 @@ public final class JobRunner {
     private DeltaReader deltas;
     private RingReader reader;
     private EventDecoder decoder;
+    private dev.fleettrace.agent.kernel.maps.BpfMap lostMap;
+    private long lostReported;
     private long undecodable;
     private long seq;
     /** The last window shipped; 0 before the job's windows are known. */
@@ -117,6 +119,7 @@ public final class JobRunner {
             emit(JobStatus.newBuilder().setState(JobState.ATTACHED).setProbes(probes)
                     .setMaps(plan.schemas().stream().map(SchemaCodec::toRecord).toList()).build());
             deltas = new DeltaReader(program);
+            if (plan.lostMap() >= 0) lostMap = program.map(plan.lostMap());
             // BEGIN's printf lands in the ring buffer before the reader starts; it is read first.
             program.runBegin();
             startReader(plan);
@@ -203,15 +206,49 @@ public final class JobRunner {
     private Behavior<Command> onEvents(Events m) {
         List<ProbeEvent> events = new ArrayList<>(m.records().size());
         for (byte[] record : m.records()) {
+            ProbeEvent ev;
             try {
-                events.add(decoder.decode(ByteBuffer.wrap(record)));
+                ev = decoder.decode(ByteBuffer.wrap(record));
             } catch (RuntimeException e) {
                 // A record the plan does not describe is a compiler bug; it must not stop the others.
                 if (undecodable++ == 0) ctx.getLog().warn("job {}: cannot decode a ring buffer record: {}", id.job(), oneLine(e));
+                continue;
             }
+            switch (ev.getKind()) {
+                case PRINT, CLEAR, ZERO, DELETE -> {
+                    // The coordinator acts on the merged map: first every change this host's maps hold so far,
+                    // in this agent's record order, so the action sees all of this host's events up to here.
+                    if (!events.isEmpty()) emit(EventBatch.newBuilder().setEvents(events).build());
+                    events = new ArrayList<>();
+                    try {
+                        emitDeltas(window, false);
+                    } catch (RuntimeException e) {
+                        return failed("reading the maps failed: " + oneLine(e));
+                    }
+                }
+                case SYSTEM -> ev.setText(SystemCommand.run(ev.getText()));
+                default -> {}
+            }
+            events.add(ev);
         }
         if (!events.isEmpty()) emit(EventBatch.newBuilder().setEvents(events).build());
         return Behaviors.same();
+    }
+
+    /** A LOST event when the probes counted records the ring buffer could not take since the last look. */
+    private void reportLost() {
+        if (lostMap == null) return;
+        long total = 0;
+        try {
+            for (byte[] v : lostMap.lookupPerCpu(new byte[4]).orElse(List.of())) total += ByteBuffer.wrap(v).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0);
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (total > lostReported) {
+            emit(EventBatch.newBuilder().setEvents(List.of(ProbeEvent.newBuilder().setKind(dev.fleettrace.schemas.EventKind.LOST)
+                    .setValue(total - lostReported).build())).build());
+            lostReported = total;
+        }
     }
 
     private Behavior<Command> onStop(Stop m) {
@@ -313,11 +350,13 @@ public final class JobRunner {
             program = null;
         }
         deltas = null;
+        lostMap = null;
     }
 
     // ---- records
 
     private void emitDeltas(long label, boolean last) {
+        reportLost();
         List<MapDelta> maps = deltas.read();
         window = label;
         emit(DeltaBatch.newBuilder().setWindow(label).setLast(last).setMaps(maps).build());

@@ -214,6 +214,51 @@ class JobRunnerKernelTest {
     }
 
     @Test
+    void aBurstIntoASmallRingIsDeliveredOrCountedLost() throws Exception {
+        // A ring of 16 KiB holds about 680 records: the reader cannot keep up with a burst, and the
+        // probes count what the ring could not take.
+        AgentSettings settings = AgentSettings.defaults().withObserver(kernel);
+        settings = settings.withLimits(settings.mapMaxEntries(), 16 << 10);
+        var runner = run("tracepoint:syscalls:sys_enter_getppid /comm == \"COMM\"/ { printf(\"%lu\\n\", nsecs); }", 100, settings);
+        List<AgentRecord> all = new ArrayList<>(out.until(status(JobState.ATTACHED), WAIT));
+        int n = 50_000;
+        Workload.run(comm, "getppid", n);
+        runner.tell(new JobRunner.Stop(StopReason.COMMAND_EXITED));
+        all.addAll(out.until(status(JobState.DETACHED), WAIT));
+        List<ProbeEvent> events = events(all);
+        long delivered = events.stream().filter(e -> e.getKind() == EventKind.PRINTF).count();
+        long lost = events.stream().filter(e -> e.getKind() == EventKind.LOST).mapToLong(ProbeEvent::getValue).sum();
+        System.err.println(n + " printfs into a 16 KiB ring: " + delivered + " delivered, " + lost + " lost");
+        assertEquals(n, delivered + lost, "delivered + lost == sent");
+        assertGapless(all);
+    }
+
+    @Test
+    void printInAProbeFollowsTheDeltasOfEveryEventBeforeIt() throws Exception {
+        var runner = run("tracepoint:syscalls:sys_enter_getppid /comm == \"COMM\"/ { @c = count(); } "
+                + "tracepoint:syscalls:sys_enter_lseek /comm == \"COMM\"/ { print(@c); clear(@c); }", 60_000);
+        List<AgentRecord> all = new ArrayList<>(out.until(status(JobState.ATTACHED), WAIT));
+        Workload.run(comm, "getppid", 25);
+        Workload.run(comm, "lseek", 1);
+        all.addAll(out.until(r -> r.getBody() instanceof dev.fleettrace.schemas.EventBatch e
+                && e.getEvents().stream().anyMatch(x -> x.getKind() == EventKind.CLEAR), WAIT));
+        // The flush interval is a minute: the only delta before the print is the one the print made.
+        int print = -1;
+        for (int i = 0; i < all.size(); i++)
+            if (all.get(i).getBody() instanceof dev.fleettrace.schemas.EventBatch e && e.getEvents().getFirst().getKind() == EventKind.PRINT) print = i;
+        assertTrue(print > 0, "a PRINT event");
+        List<DeltaBatch> before = all.subList(0, print).stream().filter(r -> r.getBody() instanceof DeltaBatch).map(r -> (DeltaBatch) r.getBody()).toList();
+        assertEquals(25, sum(before, "@c"), "the deltas before the print hold every getppid");
+        ProbeEvent p = ((dev.fleettrace.schemas.EventBatch) all.get(print).getBody()).getEvents().getFirst();
+        assertEquals("@c", p.getMap());
+        runner.tell(new JobRunner.Stop(StopReason.COMMAND_EXITED));
+        all.addAll(out.until(status(JobState.DETACHED), WAIT));
+        List<DeltaBatch> deltas = all.stream().filter(r -> r.getBody() instanceof DeltaBatch).map(r -> (DeltaBatch) r.getBody()).toList();
+        assertEquals(25, sum(deltas, "@c"), "the kernel map was not cleared: nothing counted twice");
+        assertGapless(all);
+    }
+
+    @Test
     void exitInAProbeIsAnExitEvent() throws Exception {
         var runner = run("tracepoint:syscalls:sys_enter_getppid /comm == \"COMM\"/ { exit(); }", 100);
         List<AgentRecord> all = new ArrayList<>(out.until(status(JobState.ATTACHED), WAIT));

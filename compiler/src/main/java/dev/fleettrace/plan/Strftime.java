@@ -1,14 +1,14 @@
-package dev.fleettrace.coordinator.interp;
+package dev.fleettrace.plan;
 
 import java.time.ZonedDateTime;
 import java.time.format.TextStyle;
 import java.util.Locale;
 
 /** C's strftime for the conversions bpftrace users write in {@code time()}. */
-final class Strftime {
+public final class Strftime {
     private Strftime() {}
 
-    static String format(String fmt, ZonedDateTime t) {
+    public static String format(String fmt, ZonedDateTime t) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < fmt.length(); i++) {
             char c = fmt.charAt(i);
