@@ -118,7 +118,8 @@ public final class LoadRun {
     public record Result(Options options, long windowMs, long windowsDue, List<Long> intervalWindows, int windowsWithMissingHosts,
                          int windowsPastGrace, int agentsLost, long[] madeLatencyMs, long[] receivedLatencyMs, long batches, long keyUpdates,
                          long avroBytes, long wireBytes, long spanMs, long coordinatorCpuNanos, long heapIdleBytes, long heapLiveBytes,
-                         List<String> differences, List<String> endMissingHosts, long sendErrors, long lateFlushes, String endStderr) {
+                         List<String> differences, List<String> endMissingHosts, long sendErrors, long lateFlushes, String endStderr,
+                         int missingHostWindows, int missingButStoredInTime, long maxBeatGapMs, String firstWarning) {
 
         public boolean exact() {
             return differences.isEmpty() && endMissingHosts.isEmpty();
@@ -228,7 +229,7 @@ public final class LoadRun {
             List<Long> windows = new ArrayList<>();
             List<Long> made = new ArrayList<>();
             List<Long> received = new ArrayList<>();
-            int missing = 0, pastGrace = 0, lost = 0;
+            int missing = 0, pastGrace = 0, lost = 0, missingInTime = 0, missingHosts = 0;
             for (ReportReader.Seen s : reports.all()) {
                 Report r = s.report();
                 if (r.getKind() == ReportKind.WARNING && r.getWindow() == 0) lost += r.getMissingHosts().size();
@@ -238,13 +239,24 @@ public final class LoadRun {
                 made.add(r.getTimestampMs() - r.getWindowEndMs());
                 received.add(s.receivedMs() - r.getWindowEndMs());
                 if (!r.getMissingHosts().isEmpty()) missing++;
+                // A host named missing whose batch the broker had stored before the deadline: the coordinator was behind.
+                for (String h : r.getMissingHosts()) {
+                    missingHosts++;
+                    Long at = fleet.storedAt(h, r.getWindow());
+                    if (at != null && at <= r.getWindowEndMs() + o.graceMs()) missingInTime++;
+                }
                 if (r.getTimestampMs() - r.getWindowEndMs() > o.graceMs()) pastGrace++;
             }
             return new Result(o, w, due, windows, missing, pastGrace, lost, sorted(made), sorted(received), fleet.batches.get(),
                     fleet.entries.get(), fleet.avroBytes.get(), fleet.wireBytes.get(), end.receivedMs() - fleet.firstBatchMs.get(), cpu,
                     heapIdle, heapLive, expected.differences(e, 20), List.copyOf(e.getMissingHosts()), fleet.sendErrors.get(),
-                    fleet.lateFlushes.get(), e.getStderr());
+                    fleet.lateFlushes.get(), e.getStderr(), missingHosts, missingInTime, fleet.maxBeatGapMs.get(), firstWarning(reports));
         }
+    }
+
+    private static String firstWarning(ReportReader reports) {
+        return reports.all().stream().map(ReportReader.Seen::report).filter(r -> r.getKind() == ReportKind.WARNING).findFirst()
+                .map(r -> r.getStderr().strip()).orElse("");
     }
 
     private static long send(KafkaProducer<String, byte[]> producer, Topics topics, String job, Object body) throws Exception {
@@ -293,6 +305,14 @@ public final class LoadRun {
                 r.windowsDue(), r.intervalWindows().size(), r.everyWindowReported() ? " (every one)" : " (NOT windows 1.." + r.windowsDue() + ": " + r.intervalWindows() + ")",
                 r.windowsWithMissingHosts(), r.windowsPastGrace(), o.graceMs(), r.agentsLost(),
                 r.lateFlushes() > 0 ? ", " + r.lateFlushes() + " agent flushes fell behind" : "");
+        if (r.agentsLost() > 0) {
+            out.printf("            longest gap between two stored heartbeats of an agent: %d ms; first warning: %s%n", r.maxBeatGapMs(),
+                    r.firstWarning().lines().findFirst().orElse(""));
+        }
+        if (r.missingHostWindows() > 0) {
+            out.printf("            of %d hosts named missing from a window, %d had their batch stored by the broker before the deadline%n",
+                    r.missingHostWindows(), r.missingButStoredInTime());
+        }
         if (r.sendErrors() > 0) out.printf("  errors    %d records the simulated agents could not send%n", r.sendErrors());
         if (r.exact()) {
             out.println("  END       EXACT: every map and key equals the sum of what the agents sent");

@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +81,10 @@ final class SimFleet implements AutoCloseable {
     private final KafkaProducer<String, byte[]> beats;
     private final KafkaConsumer<String, byte[]> control;
     private final ScheduledThreadPoolExecutor clock;
+    private final ScheduledExecutorService beatClock;
+    /** The longest time between two heartbeats of one agent that the broker stored. */
+    final AtomicLong maxBeatGapMs = new AtomicLong();
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> lastBeat = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread controlReader;
     private final AvroSerde<AgentRecord> records = AvroSerde.agentRecords();
     private final AvroSerde<Heartbeat> beatSerde = AvroSerde.heartbeats();
@@ -96,6 +102,8 @@ final class SimFleet implements AutoCloseable {
     final AtomicLong sendErrors = new AtomicLong();
     final AtomicLong lateFlushes = new AtomicLong();
     final AtomicLong firstBatchMs = new AtomicLong(Long.MAX_VALUE);
+    /** Per agent and window label: when the broker acknowledged the agent's batch (to tell a late host from a coordinator behind). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> stored = new java.util.concurrent.ConcurrentHashMap<>();
 
     SimFleet(String bootstrap, Topics topics, String job, int n, Workload workload, List<MapSchema> schemas, Expected expected, int threads) {
         this.job = job;
@@ -117,7 +125,9 @@ final class SimFleet implements AutoCloseable {
         for (TopicPartition p : parts) control.position(p); // fixed now: the submit comes after
         clock = new ScheduledThreadPoolExecutor(threads, r -> Thread.ofPlatform().daemon().name("load-agents").unstarted(r));
         clock.setRemoveOnCancelPolicy(true);
-        clock.scheduleAtFixedRate(this::heartbeat, 0, 1000, TimeUnit.MILLISECONDS);
+        // Heartbeats on a thread of their own, as the agents' outbox sends them: flushes never delay them.
+        beatClock = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("load-beats").unstarted(r));
+        beatClock.scheduleAtFixedRate(this::heartbeat, 0, 1000, TimeUnit.MILLISECONDS);
         controlReader = Thread.ofPlatform().daemon().name("load-control").start(this::readControl);
     }
 
@@ -158,7 +168,12 @@ final class SimFleet implements AutoCloseable {
             Heartbeat h = Heartbeat.newBuilder().setMember(a.name).setRole(Role.AGENT).setIncarnation(a.incarnation).setTimestampMs(now)
                     .setIntervalMs(1000).setJobs(a.attached && !a.stopped ? List.of(job) : List.of()).build();
             ProducerRecord<String, Heartbeat> r = Records.heartbeat(topics, h);
-            beats.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), beatSerde.serialize(r.topic(), h)));
+            beats.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), beatSerde.serialize(r.topic(), h)), (md, e) -> {
+                if (e != null || !a.attached || a.stopped) return;
+                long at = System.currentTimeMillis();
+                Long before = lastBeat.put(a.name, at);
+                if (before != null) maxBeatGapMs.accumulateAndGet(at - before, Math::max);
+            });
         }
     }
 
@@ -217,7 +232,9 @@ final class SimFleet implements AutoCloseable {
         a.window = label;
         int n = 0;
         for (MapDelta m : maps) n += m.getEntries().size();
-        byte[] bytes = emit(a, DeltaBatch.newBuilder().setWindow(label).setLast(last).setMaps(maps).build());
+        String id = a.name + "/" + label;
+        byte[] bytes = emit(a, DeltaBatch.newBuilder().setWindow(label).setLast(last).setMaps(maps).build(),
+                () -> stored.merge(id, System.currentTimeMillis(), Math::min));
         batches.incrementAndGet();
         entries.addAndGet(n);
         avroBytes.addAndGet(bytes.length);
@@ -227,13 +244,23 @@ final class SimFleet implements AutoCloseable {
         firstBatchMs.accumulateAndGet(System.currentTimeMillis(), Math::min);
     }
 
+    /** When the broker stored {@code agent}'s batch labelled {@code window}, or null if it did not (yet). */
+    Long storedAt(String agent, long window) {
+        return stored.get(agent + "/" + window);
+    }
+
     private byte[] emit(Agent a, Object body) {
+        return emit(a, body, () -> {});
+    }
+
+    private byte[] emit(Agent a, Object body, Runnable onStored) {
         AgentRecord r = AgentRecord.newBuilder().setJob(job).setAgent(a.name).setIncarnation(a.incarnation).setSeq(++a.seq)
                 .setTimestampMs(System.currentTimeMillis()).setBody(body).build();
         ProducerRecord<String, AgentRecord> pr = Records.agent(topics, r);
         byte[] bytes = records.serialize(pr.topic(), r);
         producer.send(new ProducerRecord<>(pr.topic(), null, pr.timestamp(), pr.key(), bytes), (md, e) -> {
             if (e != null) sendErrors.incrementAndGet();
+            else onStored.run();
         });
         return bytes;
     }
@@ -242,6 +269,7 @@ final class SimFleet implements AutoCloseable {
     public void close() {
         closing = true;
         clock.shutdownNow();
+        beatClock.shutdownNow();
         try {
             controlReader.join(2000);
         } catch (InterruptedException e) {
