@@ -272,6 +272,15 @@ public final class LoadRun {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
     private static long[] sorted(List<Long> v) {
         return v.stream().mapToLong(Long::longValue).sorted().toArray();
     }
@@ -289,6 +298,8 @@ public final class LoadRun {
         out.printf(Locale.ROOT, "fleettrace load: %d agents, %d keys x %d maps (%s), touch %.2f, window %d ms, %d s, %s broker%n",
                 o.agents(), o.keys(), o.maps().size(), String.join(",", o.maps().stream().map(k -> k.name().toLowerCase(Locale.ROOT)).toList()),
                 o.touch(), r.windowMs(), o.seconds(), o.bootstrap() == null ? "embedded" : o.bootstrap());
+        out.printf(Locale.ROOT, "  machine   %d cores, load average %s at the end (everything on this machine, not only this run)%n",
+                Runtime.getRuntime().availableProcessors(), loadAverage());
         out.printf(Locale.ROOT, "  merge     %,d delta batches (%,.0f/s), %,d key updates (%,.0f/s) absorbed, first batch to END%n",
                 r.batches(), r.batches() / secs, r.keyUpdates(), r.keyUpdates() / secs);
         out.printf(Locale.ROOT, "            coordinator CPU %.1f s: %,.0f key updates per CPU-second%n", cpu, cpu > 0 ? r.keyUpdates() / cpu : 0);
