@@ -119,7 +119,8 @@ public final class LoadRun {
                          int windowsPastGrace, int agentsLost, long[] madeLatencyMs, long[] receivedLatencyMs, long batches, long keyUpdates,
                          long avroBytes, long wireBytes, long spanMs, long coordinatorCpuNanos, long heapIdleBytes, long heapLiveBytes,
                          List<String> differences, List<String> endMissingHosts, long sendErrors, long lateFlushes, String endStderr,
-                         int missingHostWindows, int missingButStoredInTime, long maxBeatGapMs, String firstWarning) {
+                         int missingHostWindows, int missingButStoredInTime, long maxBeatGapMs, String firstWarning,
+                         long[] coordinatorLatencyMs) {
 
         public boolean exact() {
             return differences.isEmpty() && endMissingHosts.isEmpty();
@@ -229,6 +230,7 @@ public final class LoadRun {
             List<Long> windows = new ArrayList<>();
             List<Long> made = new ArrayList<>();
             List<Long> received = new ArrayList<>();
+            List<Long> coordinatorPart = new ArrayList<>();
             int missing = 0, pastGrace = 0, lost = 0, missingInTime = 0, missingHosts = 0;
             for (ReportReader.Seen s : reports.all()) {
                 Report r = s.report();
@@ -239,6 +241,8 @@ public final class LoadRun {
                 made.add(r.getTimestampMs() - r.getWindowEndMs());
                 received.add(s.receivedMs() - r.getWindowEndMs());
                 if (!r.getMissingHosts().isEmpty()) missing++;
+                Long complete = r.getMissingHosts().isEmpty() ? fleet.completeAt(r.getWindow()) : null;
+                if (complete != null) coordinatorPart.add(r.getTimestampMs() - Math.max(complete, r.getWindowEndMs()));
                 // A host named missing whose batch the broker had stored before the deadline: the coordinator was behind.
                 for (String h : r.getMissingHosts()) {
                     missingHosts++;
@@ -250,7 +254,7 @@ public final class LoadRun {
             return new Result(o, w, due, windows, missing, pastGrace, lost, sorted(made), sorted(received), fleet.batches.get(),
                     fleet.entries.get(), fleet.avroBytes.get(), fleet.wireBytes.get(), end.receivedMs() - fleet.firstBatchMs.get(), cpu,
                     heapIdle, heapLive, expected.differences(e, 20), List.copyOf(e.getMissingHosts()), fleet.sendErrors.get(),
-                    fleet.lateFlushes.get(), e.getStderr(), missingHosts, missingInTime, fleet.maxBeatGapMs.get(), firstWarning(reports));
+                    fleet.lateFlushes.get(), e.getStderr(), missingHosts, missingInTime, fleet.maxBeatGapMs.get(), firstWarning(reports), sorted(coordinatorPart));
         }
     }
 
@@ -306,6 +310,11 @@ public final class LoadRun {
         out.printf(Locale.ROOT, "  latency   window end to INTERVAL report (ms): made p50 %d  p90 %d  p99 %d  max %d; received p50 %d  p99 %d  max %d%n",
                 percentile(r.madeLatencyMs(), 50), percentile(r.madeLatencyMs(), 90), percentile(r.madeLatencyMs(), 99), percentile(r.madeLatencyMs(), 100),
                 percentile(r.receivedLatencyMs(), 50), percentile(r.receivedLatencyMs(), 99), percentile(r.receivedLatencyMs(), 100));
+        if (r.coordinatorLatencyMs().length > 0) {
+            out.printf(Locale.ROOT, "            the coordinator's part (every host's batch stored to report made, windows closed complete): p50 %d  p90 %d  p99 %d  max %d%n",
+                    percentile(r.coordinatorLatencyMs(), 50), percentile(r.coordinatorLatencyMs(), 90), percentile(r.coordinatorLatencyMs(), 99),
+                    percentile(r.coordinatorLatencyMs(), 100));
+        }
         long b = Math.max(1, r.batches());
         long k = Math.max(1, r.keyUpdates());
         out.printf(Locale.ROOT, "  bytes     per delta batch: %,d Avro, %,d on the wire (lz4); per key update: %.1f Avro, %.1f on the wire%n",

@@ -103,7 +103,8 @@ final class SimFleet implements AutoCloseable {
     final AtomicLong lateFlushes = new AtomicLong();
     final AtomicLong firstBatchMs = new AtomicLong(Long.MAX_VALUE);
     /** Per agent and window label: when the broker acknowledged the agent's batch (to tell a late host from a coordinator behind). */
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> stored = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.ConcurrentSkipListMap<Long, Long>> stored =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     SimFleet(String bootstrap, Topics topics, String job, int n, Workload workload, List<MapSchema> schemas, Expected expected, int threads) {
         this.job = job;
@@ -232,9 +233,9 @@ final class SimFleet implements AutoCloseable {
         a.window = label;
         int n = 0;
         for (MapDelta m : maps) n += m.getEntries().size();
-        String id = a.name + "/" + label;
+        var byWindow = stored.computeIfAbsent(a.name, k -> new java.util.concurrent.ConcurrentSkipListMap<>());
         byte[] bytes = emit(a, DeltaBatch.newBuilder().setWindow(label).setLast(last).setMaps(maps).build(),
-                () -> stored.merge(id, System.currentTimeMillis(), Math::min));
+                () -> byWindow.merge(label, System.currentTimeMillis(), Math::min));
         batches.incrementAndGet();
         entries.addAndGet(n);
         avroBytes.addAndGet(bytes.length);
@@ -246,7 +247,24 @@ final class SimFleet implements AutoCloseable {
 
     /** When the broker stored {@code agent}'s batch labelled {@code window}, or null if it did not (yet). */
     Long storedAt(String agent, long window) {
-        return stored.get(agent + "/" + window);
+        var byWindow = stored.get(agent);
+        return byWindow == null ? null : byWindow.get(window);
+    }
+
+    /**
+     * When the broker held, from every agent, a batch that closes {@code window} (labelled with it or later):
+     * from then on, closing the window is the coordinator's part. Null if some agent never shipped one.
+     */
+    Long completeAt(long window) {
+        long latest = Long.MIN_VALUE;
+        for (Agent a : agents) {
+            var byWindow = stored.get(a.name);
+            if (byWindow == null) return null;
+            Long first = byWindow.tailMap(window).values().stream().min(Long::compare).orElse(null);
+            if (first == null) return null;
+            latest = Math.max(latest, first);
+        }
+        return latest;
     }
 
     private byte[] emit(Agent a, Object body) {
