@@ -40,7 +40,7 @@ public final class JobCoordinator extends AbstractBehavior<JobCoordinator.Comman
 
     private record StopTimeout() implements Command {}
 
-    private record WindowDeadline(long window) implements Command {}
+    private record WindowDeadline(long window, long atMs) implements Command {}
 
     /**
      * How long the job waits for the attach barrier, for last deltas after a stop, and for a window's
@@ -68,23 +68,37 @@ public final class JobCoordinator extends AbstractBehavior<JobCoordinator.Comman
     private final Timeouts timeouts;
     private final TimerScheduler<Command> timers;
     private final LongSupplier clock;
+    /** Decides when a window's deadline and the stop timeout have passed: see {@link ReadClock}. */
+    private final ReadClock read;
+    /** When the stop timeout passes, by {@link #read}. */
+    private long stopDeadline = Long.MAX_VALUE;
 
-    /** A new job: waits for the attach barrier. */
+    /** A new job: waits for the attach barrier. Its deadlines go by the wall clock. */
     public static Behavior<Command> create(String job, JobSubmit submit, int expected, CoordinatorOutbox outbox, Timeouts timeouts) {
+        return create(job, submit, expected, outbox, timeouts, ReadClock.wall());
+    }
+
+    /** A new job whose window deadlines and stop timeout go by {@code read}: what the coordinator has read. */
+    public static Behavior<Command> create(String job, JobSubmit submit, int expected, CoordinatorOutbox outbox, Timeouts timeouts, ReadClock read) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             timers.startSingleTimer(new AttachTimeout(), timeouts.attach());
             FleetJob logic = new FleetJob(job, submit, expected, settings(timeouts));
-            return new JobCoordinator(ctx, timers, job, logic, outbox, timeouts);
+            return new JobCoordinator(ctx, timers, job, logic, outbox, timeouts, read);
         }));
     }
 
     /** A job rebuilt after a coordinator restart from what the topics hold (see {@link FleetJob#recover}). */
     public static Behavior<Command> recover(String job, JobSubmit submit, int expected, FleetJob.History history, CoordinatorOutbox outbox,
                                             Timeouts timeouts) {
+        return recover(job, submit, expected, history, outbox, timeouts, ReadClock.wall());
+    }
+
+    public static Behavior<Command> recover(String job, JobSubmit submit, int expected, FleetJob.History history, CoordinatorOutbox outbox,
+                                            Timeouts timeouts, ReadClock read) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             FleetJob.Recovered r = FleetJob.recover(job, submit, expected, settings(timeouts), history);
             if (r.job().phase() == FleetJob.Phase.ATTACHING) timers.startSingleTimer(new AttachTimeout(), timeouts.attach());
-            JobCoordinator actor = new JobCoordinator(ctx, timers, job, r.job(), outbox, timeouts);
+            JobCoordinator actor = new JobCoordinator(ctx, timers, job, r.job(), outbox, timeouts, read);
             return actor.carryOut(r.effects());
         }));
     }
@@ -94,7 +108,7 @@ public final class JobCoordinator extends AbstractBehavior<JobCoordinator.Comman
     }
 
     private JobCoordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, String job, FleetJob logic, CoordinatorOutbox outbox,
-                           Timeouts timeouts) {
+                           Timeouts timeouts, ReadClock read) {
         super(ctx);
         this.timers = timers;
         this.job = job;
@@ -102,6 +116,7 @@ public final class JobCoordinator extends AbstractBehavior<JobCoordinator.Comman
         this.timeouts = timeouts;
         this.logic = logic;
         this.clock = System::currentTimeMillis;
+        this.read = read;
     }
 
     @Override
@@ -138,10 +153,20 @@ public final class JobCoordinator extends AbstractBehavior<JobCoordinator.Comman
     }
 
     private Behavior<Command> onStopTimeout(StopTimeout t) {
+        // Last batches written before the timeout may still wait unread: the timeout passes when the reading does.
+        if (read.now() < stopDeadline) {
+            timers.startSingleTimer(new StopTimeout(), Duration.ofMillis(read.delayUntil(stopDeadline)));
+            return this;
+        }
         return carryOut(logic.onStopTimeout());
     }
 
     private Behavior<Command> onWindowDeadline(WindowDeadline d) {
+        // The wall clock passed the deadline; a delta shipped before it may still wait unread.
+        if (read.now() < d.atMs()) {
+            timers.startSingleTimer(DEADLINE, d, Duration.ofMillis(read.delayUntil(d.atMs())));
+            return this;
+        }
         return carryOut(logic.onWindowDeadline(d.window()));
     }
 
@@ -153,9 +178,14 @@ public final class JobCoordinator extends AbstractBehavior<JobCoordinator.Comman
                 case FleetJob.Effect.BroadcastStop(var reason, var detail) ->
                         control(JobStop.newBuilder().setReason(reason).setDetail(detail).build());
                 case FleetJob.Effect.BroadcastStart(var origin, var window) -> control(new JobStart(origin, window));
-                case FleetJob.Effect.ArmStopTimeout() -> timers.startSingleTimer(new StopTimeout(), timeouts.stop());
+                case FleetJob.Effect.ArmStopTimeout() -> {
+                    // From what has been read so far (the stop itself, just read), by the same clock as it is checked.
+                    long from = read.now();
+                    stopDeadline = from == Long.MIN_VALUE ? clock.getAsLong() + timeouts.stop().toMillis() : from + timeouts.stop().toMillis();
+                    timers.startSingleTimer(new StopTimeout(), timeouts.stop());
+                }
                 case FleetJob.Effect.ArmWindowDeadline(var window, var atMs) ->
-                        timers.startSingleTimer(DEADLINE, new WindowDeadline(window), Duration.ofMillis(Math.max(0, atMs - clock.getAsLong())));
+                        timers.startSingleTimer(DEADLINE, new WindowDeadline(window, atMs), Duration.ofMillis(Math.max(0, atMs - clock.getAsLong())));
                 case FleetJob.Effect.Finished() -> finished = true;
             }
         }

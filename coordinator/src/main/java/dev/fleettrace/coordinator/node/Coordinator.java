@@ -2,6 +2,7 @@ package dev.fleettrace.coordinator.node;
 
 import dev.fleettrace.coordinator.job.FleetJob;
 import dev.fleettrace.coordinator.job.JobCoordinator;
+import dev.fleettrace.coordinator.job.ReadClock;
 import dev.fleettrace.schemas.AgentRecord;
 import dev.fleettrace.schemas.ControlMessage;
 import dev.fleettrace.schemas.Heartbeat;
@@ -50,10 +51,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /**
      * @param heartbeat how often this coordinator beats and checks its agents' beats (the protocol says 1 s)
      * @param timeouts  every job's timeouts
+     * @param readBack  its own beats come back to it in its input ({@link Beat}), so it judges what is missing
+     *                  by how far it has read ({@link ReadClock}); false: by the wall clock (actors driven directly)
      */
-    public record Settings(Duration heartbeat, JobCoordinator.Timeouts timeouts) {
+    public record Settings(Duration heartbeat, JobCoordinator.Timeouts timeouts, boolean readBack) {
+        public Settings(Duration heartbeat, JobCoordinator.Timeouts timeouts) {
+            this(heartbeat, timeouts, false);
+        }
+
         public static Settings of(JobCoordinator.Timeouts timeouts) {
             return new Settings(Duration.ofSeconds(1), timeouts);
+        }
+
+        public Settings withReadBack() {
+            return new Settings(heartbeat, timeouts, true);
         }
     }
 
@@ -66,6 +77,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Map<String, Long> agentDue = new HashMap<>();
     /** Agents already reported lost to the jobs. */
     private final TreeSet<String> lost = new TreeSet<>();
+    /** How far its input is read: agents' beats are overdue, and jobs' deadlines pass, by this clock. */
+    private final ReadClock read;
 
     public static Behavior<Command> create(String id, CoordinatorOutbox outbox, JobCoordinator.Timeouts timeouts) {
         return create(id, outbox, Settings.of(timeouts));
@@ -83,6 +96,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.id = id;
         this.outbox = outbox;
         this.settings = settings;
+        this.read = settings.readBack() ? ReadClock.readBack(settings.heartbeat().toMillis()) : ReadClock.wall();
     }
 
     @Override
@@ -103,7 +117,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         switch (c.message().getBody()) {
             case JobSubmit s -> {
                 if (jobs.containsKey(job)) return this;
-                spawn(job, JobCoordinator.create(job, s, expected(s), outbox, settings.timeouts()));
+                spawn(job, JobCoordinator.create(job, s, expected(s), outbox, settings.timeouts(), read));
             }
             case JobStop s -> tell(job, new JobCoordinator.Stop(s, c.message().getTimestampMs()));
             case JobStart s -> tell(job, new JobCoordinator.Start(s));
@@ -134,13 +148,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onRecover(Recover r) {
         if (!jobs.containsKey(r.job())) {
-            spawn(r.job(), JobCoordinator.recover(r.job(), r.submit(), expected(r.submit()), r.history(), outbox, settings.timeouts()));
+            spawn(r.job(), JobCoordinator.recover(r.job(), r.submit(), expected(r.submit()), r.history(), outbox, settings.timeouts(), read));
         }
         return this;
     }
 
     private Behavior<Command> onBeat(Beat b) {
         Heartbeat h = b.beat();
+        if (h.getRole() == Role.COORDINATOR && h.getMember().equals(id) && h.getIncarnation() == incarnation) read.ownBeatRead(h.getTimestampMs());
         if (h.getRole() != Role.AGENT) return this;
         agentDue.put(h.getMember(), h.getTimestampMs() + 3 * h.getIntervalMs());
         lost.remove(h.getMember());
@@ -153,15 +168,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onTick(Tick t) {
-        long now = System.currentTimeMillis();
         outbox.heartbeat(Heartbeat.newBuilder()
                 .setMember(id)
                 .setRole(Role.COORDINATOR)
                 .setIncarnation(incarnation)
-                .setTimestampMs(now)
+                .setTimestampMs(System.currentTimeMillis())
                 .setIntervalMs(settings.heartbeat().toMillis())
                 .setJobs(List.copyOf(new TreeSet<>(jobs.keySet())))
                 .build());
+        // Overdue by what has been read: a beat stored but not read yet is not a missing one.
+        long now = read.now();
         agentDue.forEach((agent, due) -> {
             if (due < now && !lost.contains(agent)) lose(agent);
         });
@@ -181,7 +197,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     /** Agents whose next heartbeat is not overdue by more than two intervals. */
     private List<String> liveAgents() {
-        long now = System.currentTimeMillis();
+        long now = read.now();
         return agentDue.entrySet().stream().filter(e -> e.getValue() >= now).map(Map.Entry::getKey).sorted().toList();
     }
 

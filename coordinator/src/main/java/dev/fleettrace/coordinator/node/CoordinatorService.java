@@ -68,7 +68,9 @@ public final class CoordinatorService implements AutoCloseable {
         var producer = new KafkaProducer<>(ClientSettings.producer(bootstrap, ClientSettings.clientId("coordinator", id, "out")).properties(),
                 new StringSerializer(), new ByteArraySerializer());
         CoordinatorOutbox outbox = new KafkaOutbox(producer, topics);
-        ActorRef<Coordinator.Command> guardian = system.systemActorOf(Coordinator.create(id, outbox, coordinatorSettings), "coordinator-" + id, Props.empty());
+        // Its own heartbeats come back to it on the heartbeats topic it reads: it judges what is missing by them.
+        ActorRef<Coordinator.Command> guardian = system.systemActorOf(Coordinator.create(id, outbox, coordinatorSettings.withReadBack()),
+                "coordinator-" + id, Props.empty());
 
         // Jobs left running by an earlier coordinator are rebuilt from the topics before anything new is read.
         Recovery.Found found = recover ? Recovery.read(bootstrap, topics, id, Duration.ofSeconds(30)) : Recovery.none(bootstrap, topics, id);
