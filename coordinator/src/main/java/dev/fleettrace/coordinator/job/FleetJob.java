@@ -465,8 +465,13 @@ public final class FleetJob {
     }
 
     /** Runs the interval probes due at the end of {@code window}, then opens the next window. */
-    private void closeWindow(long window, List<String> missing, List<Effect> fx) {
+    private void closeWindow(long window, List<String> late, List<Effect> fx) {
         closed = window;
+        // Hosts that stopped heartbeating are not waited for, but a window without their data still names
+        // them, whichever came first on a coordinator catching up: their loss or the window's deadline.
+        Set<String> absent = new TreeSet<>(late);
+        for (String h : lost) if (!done.contains(h) && shipped.getOrDefault(h, 0L) < window) absent.add(h);
+        List<String> missing = List.copyOf(absent);
         List<Output> out = new ArrayList<>();
         StringBuilder stderr = new StringBuilder();
         boolean ran = false;
@@ -482,12 +487,13 @@ public final class FleetJob {
             }
             out.addAll(interp.take());
         }
-        if (!missing.isEmpty()) {
-            stderr.append("fleettrace: window ").append(window).append(" closed without ").append(String.join(", ", missing))
+        // A lost host was announced once (WARNING); late ones are named in every window they miss.
+        if (!late.isEmpty()) {
+            stderr.append("fleettrace: window ").append(window).append(" closed without ").append(String.join(", ", late))
                     .append(" (no delta within ").append(settings.graceMs()).append(" ms of its end); their late deltas count in the next window\n");
         }
         if (ran) publish(fx, ReportKind.INTERVAL, out, missing, stderr.toString(), 0, 0, List.copyOf(attached.keySet()), window);
-        else if (!missing.isEmpty()) publish(fx, ReportKind.WARNING, List.of(), missing, stderr.toString(), 0, 0, List.copyOf(attached.keySet()), window);
+        else if (!late.isEmpty()) publish(fx, ReportKind.WARNING, List.of(), missing, stderr.toString(), 0, 0, List.copyOf(attached.keySet()), window);
         if (pending.containsKey(window + 1)) applyPending(window + 1);
         // The exit happened at this tick: no later tick runs, however late this window closed.
         if (exit) stopFleet(fx, "exit() in " + ticks.stream().filter(t -> at % t.periodMs() == 0).findFirst().map(Tick::name).orElse("interval"), windowEnd(window));
