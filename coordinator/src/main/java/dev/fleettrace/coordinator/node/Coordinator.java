@@ -11,6 +11,7 @@ import dev.fleettrace.schemas.JobStop;
 import dev.fleettrace.schemas.JobSubmit;
 import dev.fleettrace.schemas.Role;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final TreeSet<String> lost = new TreeSet<>();
     /** How far its input is read: agents' beats are overdue, and jobs' deadlines pass, by this clock. */
     private final ReadClock read;
+    /**
+     * Agent records read before their job's submit. Control and agent records travel on different topics,
+     * so nothing orders them: an agent that attaches at once (a small program, a fast host, a simulated
+     * one) can be read first. They are handed to the job when it starts; kept at most {@link #EARLY_KEEP}
+     * (records of a job that never starts here) and {@link #EARLY_MAX} in all.
+     */
+    private final Map<String, Early> early = new HashMap<>();
+    private int earlyCount;
+    private static final Duration EARLY_KEEP = Duration.ofMinutes(2);
+    private static final int EARLY_MAX = 100_000;
+
+    private record Early(long firstMs, List<AgentRecord> records) {}
 
     public static Behavior<Command> create(String id, CoordinatorOutbox outbox, JobCoordinator.Timeouts timeouts) {
         return create(id, outbox, Settings.of(timeouts));
@@ -134,6 +147,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         ActorRef<JobCoordinator.Command> ref = getContext().spawn(behavior, "job-" + safe(job));
         getContext().watchWith(ref, new JobDone(job));
         jobs.put(job, ref);
+        Early e = early.remove(job);
+        if (e != null) {
+            earlyCount -= e.records().size();
+            e.records().forEach(r -> ref.tell(new JobCoordinator.Record(r)));
+        }
     }
 
     private void tell(String job, JobCoordinator.Command command) {
@@ -142,7 +160,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onAgent(Agent a) {
-        tell(a.record().getJob(), new JobCoordinator.Record(a.record()));
+        String job = a.record().getJob();
+        if (jobs.containsKey(job)) tell(job, new JobCoordinator.Record(a.record()));
+        else if (earlyCount < EARLY_MAX) {
+            early.computeIfAbsent(job, j -> new Early(System.currentTimeMillis(), new ArrayList<>())).records().add(a.record());
+            earlyCount++;
+        }
         return this;
     }
 
@@ -176,6 +199,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .setIntervalMs(settings.heartbeat().toMillis())
                 .setJobs(List.copyOf(new TreeSet<>(jobs.keySet())))
                 .build());
+        long wall = System.currentTimeMillis();
+        early.values().removeIf(e -> {
+            boolean old = wall - e.firstMs() > EARLY_KEEP.toMillis();
+            if (old) earlyCount -= e.records().size();
+            return old;
+        });
         // Overdue by what has been read: a beat stored but not read yet is not a missing one.
         long now = read.now();
         agentDue.forEach((agent, due) -> {

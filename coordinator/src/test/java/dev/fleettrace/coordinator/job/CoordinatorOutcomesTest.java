@@ -108,6 +108,22 @@ class CoordinatorOutcomesTest {
     }
 
     @Test
+    void agentsReadBeforeTheSubmit_attachAndCountAllTheSame() throws Exception {
+        // Control and agent records are on different topics: an agent quick to attach can be read first.
+        JobCoordinatorTest.Collecting out = new JobCoordinatorTest.Collecting();
+        var c = coordinator(out, Duration.ofSeconds(10));
+        Agent a = new Agent("host-1"), b = new Agent("host-2");
+        tell(c, a.attached());
+        tell(c, b.attached());
+        c.tell(new Coordinator.Control(submit()));
+        assertEquals("Attaching 3 probes...\n", text(out.next(ReportKind.ATTACHED)));
+        out.start();
+        tell(c, a.delta(1, 2, false));
+        tell(c, b.delta(1, 3, false));
+        assertEquals("@n: 5\n", text(out.next(ReportKind.INTERVAL)));
+    }
+
+    @Test
     void oneLate_theWindowClosesAfterTheGraceNamingItAndItsDeltaCountsNext() throws Exception {
         JobCoordinatorTest.Collecting out = new JobCoordinatorTest.Collecting();
         var c = coordinator(out, Duration.ofSeconds(10));
