@@ -145,7 +145,15 @@ public final class LoadRun {
             System.exit(u.getMessage() == null ? 0 : 2);
             return;
         }
-        Result r = run(o, System.err);
+        Result r;
+        try {
+            r = run(o, System.err);
+        } catch (IllegalStateException failed) {
+            // The run could not go on (no attach, the job failed): what happened, not a stack trace.
+            System.err.println("load-tests: " + failed.getMessage());
+            System.exit(1);
+            return;
+        }
         print(r, System.out);
         System.exit(r.exact() && r.everyWindowReported() ? 0 : 1);
     }
