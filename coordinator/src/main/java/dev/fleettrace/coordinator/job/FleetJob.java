@@ -467,11 +467,9 @@ public final class FleetJob {
     /** Runs the interval probes due at the end of {@code window}, then opens the next window. */
     private void closeWindow(long window, List<String> late, List<Effect> fx) {
         closed = window;
-        // Hosts that stopped heartbeating are not waited for, but a window without their data still names
-        // them, whichever came first on a coordinator catching up: their loss or the window's deadline.
-        Set<String> absent = new TreeSet<>(late);
-        for (String h : lost) if (!done.contains(h) && shipped.getOrDefault(h, 0L) < window) absent.add(h);
-        List<String> missing = List.copyOf(absent);
+        // Every host the window lacks: the late ones, and those not waited for because they stopped
+        // heartbeating, whichever came first on a coordinator catching up: their loss or the deadline.
+        List<String> missing = outstanding().stream().filter(h -> shipped.getOrDefault(h, 0L) < window).toList();
         List<Output> out = new ArrayList<>();
         StringBuilder stderr = new StringBuilder();
         boolean ran = false;
