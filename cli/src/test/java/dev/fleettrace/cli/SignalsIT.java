@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fleettrace.testkit.KernelAssumptions;
 import dev.fleettrace.testkit.Workload;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,13 +32,31 @@ class SignalsIT {
         KernelAssumptions.assumeBpf();
     }
 
+    /** Jobs this test started: a failed assertion must not leave one running (attached) after the test. */
+    private final List<Process> jobs = new ArrayList<>();
+
+    @AfterEach
+    void stopLeftoverJobs() throws InterruptedException {
+        for (Process p : jobs) {
+            if (!p.isAlive()) continue;
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private Process job(ProcessBuilder b) throws IOException {
+        Process p = b.start();
+        jobs.add(p);
+        return p;
+    }
+
     /** Starts a job with no -c, waits until it attached, runs the workload; returns the process and its stdout reader. */
     private record Running(Process process, BufferedReader out) {}
 
-    private static Running startAndCount(String comm, int calls) throws Exception {
-        Process p = new ProcessBuilder(Cli.launcher().toString(), "-e",
+    private Running startAndCount(String comm, int calls) throws Exception {
+        Process p = job(new ProcessBuilder(Cli.launcher().toString(), "-e",
                 "tracepoint:syscalls:sys_enter_getppid /comm == \"" + comm + "\"/ { @ = count(); }")
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectError(ProcessBuilder.Redirect.DISCARD));
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1));
         String first = out.readLine();
         assertEquals("Attaching 1 probe...", first);
@@ -100,7 +121,7 @@ class SignalsIT {
     @ValueSource(strings = {"INT", "TERM", "KILL"})
     void everyProbeTypeIsReleasedWhateverEndsTheProcess(String signal) throws Exception {
         String comm = "all" + signal.toLowerCase() + ProcessHandle.current().pid() % 1000;
-        Process p = new ProcessBuilder(Cli.launcher().toString(), "-e", everyProbeType(comm)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = job(new ProcessBuilder(Cli.launcher().toString(), "-e", everyProbeType(comm)).redirectError(ProcessBuilder.Redirect.DISCARD));
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1));
         assertEquals("Attaching 7 probes...", out.readLine());
         Workload.runUser(comm, "calls", 10, 0);
