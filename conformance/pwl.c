@@ -7,6 +7,9 @@
  *   malloc N  : malloc(12345) and free, N times (a uprobe on libc's malloc filtered by arg0)
  *   getppid N : N getppid() system calls through pwl_syscall (a raw tracepoint on sys_enter)
  *   spin N    : burns N milliseconds of CPU time
+ *   typed N   : pwl_typed(...) N times, with arguments of many C types (uprobe args from DWARF: build
+ *               with -g), then pwl_point(&p) with a struct pointer; pwl_counter counts the calls and
+ *               pwl_greeting holds a string (uaddr)
  *   then sleeps HOLD_MS milliseconds (default 0), so user stacks can be symbolized while it lives;
  *   DELAY_MS sleeps before the work, so a tracer can attach to this process (-p) first; "-" waits
  *   for a line (or the end) on standard input instead.
@@ -87,6 +90,38 @@ __attribute__((noinline)) void pwl_spin(long ms) {
   } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
 }
 
+struct pwl_point {
+  int x;
+  long y;
+  char tag[8];
+};
+
+char pwl_greeting[16] = "hello from pwl";
+long pwl_counter = 1000;
+
+/* Arguments in registers and on the stack: the six integer registers take sc..flag, the double
+ * travels in %xmm0 (it takes no integer register), so seventh and eighth are on the stack. */
+__attribute__((noipa)) long pwl_typed(signed char sc, unsigned short us, int neg, long long big, const char *name,
+                                      unsigned char flag, double scale, long seventh, long eighth) {
+  pwl_counter++;
+  return sc + us + neg + big + name[0] + flag + (long)scale + seventh + eighth;
+}
+
+__attribute__((noipa)) long pwl_point(const struct pwl_point *p) {
+  return p->x + p->y + p->tag[0];
+}
+
+__attribute__((noinline)) void pwl_types(long n) {
+  static const char *names[] = {"alpha", "beta", "gamma"};
+  long sum = 0;
+  for (long i = 0; i < n; i++)
+    sum += pwl_typed((signed char)(-i - 1), (unsigned short)(65535 - i), (int)(-1000 * i), -3000000000LL * (i + 1),
+                     names[i % 3], (unsigned char)(200 + i), 1.5 * i, 70 + i, 80 + i);
+  struct pwl_point p = {7, -8000000000L, "pt"};
+  sum += pwl_point(&p);
+  if (sum == -1) puts("impossible");
+}
+
 int main(int c, char **v) {
   if (c < 4) {
     fprintf(stderr, "usage: pwl NAME MODE N [HOLD_MS [DELAY_MS]]\n");
@@ -104,6 +139,7 @@ int main(int c, char **v) {
   else if (!strcmp(v[2], "malloc")) pwl_malloc(n);
   else if (!strcmp(v[2], "getppid")) pwl_syscall(n);
   else if (!strcmp(v[2], "spin")) pwl_spin(n);
+  else if (!strcmp(v[2], "typed")) pwl_types(n);
   else {
     fprintf(stderr, "bad mode\n");
     return 2;

@@ -60,6 +60,94 @@ class ProbesIT {
     }
 
     @Test
+    void listsUprobeParametersFromDwarf() throws Exception {
+        String pwl = Workload.userBinary().toString(); // built with gcc -g
+        var p = Cli.run(T, "-lv", "uprobe:" + pwl + ":pwl_point");
+        assertEquals("uprobe:" + pwl + ":pwl_point\n    const struct pwl_point* p\n", p.stdout());
+        var r = Cli.run(T, "-lv", "uprobe:" + pwl + ":pwl_t*");
+        assertEquals(0, r.exit(), r.stderr());
+        // Recorded from bpftrace 0.17 -lv on the same binary.
+        assertEquals("uprobe:" + pwl + ":pwl_typed\n"
+                + "    signed char sc\n"
+                + "    short unsigned int us\n"
+                + "    int neg\n"
+                + "    long long int big\n"
+                + "    const char* name\n"
+                + "    unsigned char flag\n"
+                + "    double scale\n"
+                + "    long int seventh\n"
+                + "    long int eighth\n"
+                + "uprobe:" + pwl + ":pwl_types\n"
+                + "    long int n\n", r.stdout());
+        var ret = Cli.run(T, "-lv", "uretprobe:" + pwl + ":pwl_typed");
+        assertEquals("uretprobe:" + pwl + ":pwl_typed\n", ret.stdout(), "a return probe has no arguments");
+    }
+
+    /**
+     * {@code args->NAME} from the binary's DWARF, read from the registers and the stack as the SysV
+     * ABI places them: signed narrow integers sign-extended (bpftrace 0.17 widens them as unsigned 32
+     * bits, a bug not copied), the 7th and 8th integer arguments from the stack (0.17 aborts), a
+     * string through {@code const char*}, a struct through a pointer. {@code uaddr} on this PIE binary
+     * is relocated to where it is mapped, in entry, return and USDT probes alike.
+     */
+    @Test
+    void uprobeArgumentsByNameAndUaddrInAPieBinary() throws Exception {
+        String pwl = Workload.userBinary().toString();
+        String comm = "dwarf" + ProcessHandle.current().pid() % 1000;
+        String only = " /comm == \"" + comm + "\"/ ";
+        String script = "uprobe:" + pwl + ":pwl_typed" + only + "{ @sc = sum(args->sc); @scmin = min(args->sc); @us = sum(args->us);"
+                + " @neg = sum(args->neg); @big = sum(args->big); @flag = sum(args->flag); @stack = sum(args->seventh * 1000 + args->eighth);"
+                + " @n[str(args->name)] = sum(args->flag); @entry = sum(*uaddr(\"pwl_counter\")); @greet[str(uaddr(\"pwl_greeting\"))] = count(); }"
+                + " uretprobe:" + pwl + ":pwl_typed" + only + "{ @exit = sum(*uaddr(\"pwl_counter\")); }"
+                + " uprobe:" + pwl + ":pwl_point" + only + "{ @p[args->p->tag] = sum(args->p->x + args->p->y); }"
+                + " usdt:" + pwl + ":pwl:tick" + only + "{ @tick[str(uaddr(\"pwl_greeting\"))] = count(); }";
+        String out = traceWhile(script, "Attaching 4 probes...", () -> {
+            Workload.runUser(comm, "typed", 5, 0);
+            Workload.runUser(comm, "calls", 3, 0);
+        });
+        // i = 0..4: sc = -1-i, us = 65535-i, neg = -1000i, big = -3e9(i+1), flag = 200+i, seventh = 70+i,
+        // eighth = 80+i; names cycle alpha, beta, gamma; pwl_counter is 1000+i on entry, one more on return.
+        assertEquals("""
+
+
+                @big: -45000000000
+                @entry: 5010
+                @exit: 5015
+                @flag: 1010
+                @greet[hello from pwl]: 5
+                @n[gamma]: 202
+                @n[alpha]: 403
+                @n[beta]: 405
+                @neg: -10000
+                @p[pt]: -7999999993
+                @sc: -15
+                @scmin: -5
+                @stack: 360410
+                @tick[hello from pwl]: 3
+                @us: 327665
+                """, out);
+    }
+
+    /** Starts the job, waits for its attach line, runs the workload, stops it with SIGINT: what it printed after attaching. */
+    private static String traceWhile(String script, String attached, Runnable workload) throws Exception {
+        Process job = new ProcessBuilder(Cli.launcher().toString(), "-e", script).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(job.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertEquals(attached, out.readLine());
+            workload.run();
+            assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(job.pid())).start().waitFor());
+            StringBuilder rest = new StringBuilder();
+            for (String l; (l = out.readLine()) != null; ) rest.append(l).append('\n');
+            assertTrue(job.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, job.exitValue());
+            assertEquals(List.of(), Cli.leftInKernel());
+            return rest.toString();
+        } finally {
+            job.destroyForcibly();
+        }
+    }
+
+    @Test
     void infoReportsWhatThisKernelSupports() throws Exception {
         var r = Cli.run(T, "--info");
         assertEquals(0, r.exit(), r.stderr());

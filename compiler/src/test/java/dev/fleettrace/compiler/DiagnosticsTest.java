@@ -102,6 +102,25 @@ class DiagnosticsTest {
         assertEquals(expected, firstLine(program.strip()));
     }
 
+    /**
+     * A uprobe's {@code args} from DWARF (the pwl workload built with -g, and without): bpftrace 0.17's
+     * messages, recorded on this machine with the same programs on /tmp/pwl.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            uprobe:pwl-debug:pwl_typed { @ = args->nosuch; }                     | stdin:1:34-46: ERROR: Can't find function parameter nosuch
+            uprobe:pwl-debug:pwl_typed { @ = args->scale; }                      | stdin:1:34-45: ERROR: scale has unsupported type
+            uprobe:pwl:pwl_work { @ = args->i; }                                 | stdin:1:1-20: ERROR: No debuginfo found for /opt/fixtures/pwl
+            uprobe:pwl-debug:pwl_calls,uprobe:pwl-debug:pwl_work { @ = args->n; } | stdin:1:28-53: ERROR: Probe has attach points with mixed arguments
+            uretprobe:pwl-debug:pwl_typed { @ = args->sc; }                      | stdin:1:37-41: ERROR: The args builtin can only be used with tracepoint/kfunc/uprobeprobes (uretprobe used here)
+            uprobe:pwl-debug:0x1234 { @ = args->sc; }                            | stdin:1:31-39: ERROR: Can't find function parameter sc
+            """)
+    void uprobeArgumentsFromDwarf(String program, String expected) {
+        CompileException e = assertThrows(CompileException.class,
+                () -> Compiler.compile(Source.stdin(program.strip()), Fixtures.probeFacts(), CompileOptions.defaults()));
+        assertEquals(expected, e.render().lines().findFirst().orElseThrow());
+    }
+
     @org.junit.jupiter.api.Test
     void rendersTheSourceLineAndATildeUnderlineAsBpftrace() {
         CompileException e = assertThrows(CompileException.class,

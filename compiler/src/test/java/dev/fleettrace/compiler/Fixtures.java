@@ -37,6 +37,17 @@ public final class Fixtures {
     /** Where {@link #probeFacts()} says the workload binary (src/test/resources/elf/pwl) is. */
     public static final String PWL = "/opt/fixtures/pwl";
 
+    /** The workload built with -g (src/test/resources/elf/pwl-debug): its DWARF types uprobes' {@code args}. */
+    public static final String PWL_DEBUG = "/opt/fixtures/pwl-debug";
+
+    public static byte[] resource(String name) {
+        try (InputStream in = Fixtures.class.getResourceAsStream(name)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * The tracepoint formats plus a kernel that has every probe type: a small BTF (task_struct, file,
      * vfs_read), kallsyms entries, kprobe-able functions, and the workload binary with its SDT notes.
@@ -54,6 +65,7 @@ public final class Fixtures {
         }
         return StaticFacts.builder().cpus(2).tracepoints(formats).btf(BtfBuilder.kernel())
                 .binary("pwl", new Binary(PWL, ElfFile.parse(ElfFileTest.fixture())))
+                .binary("pwl-debug", new Binary(PWL_DEBUG, ElfFile.parse(resource("/elf/pwl-debug"))))
                 .kernelSymbol("vfs_read", 0xffffffff81400000L).kernelSymbol("jiffies", 0xffffffff82a05000L)
                 .kernelFunctions(List.of("vfs_read", "vfs_write", "vfs_readv", "do_nanosleep"));
     }

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The deterministic workload ({@code conformance/wl.c}): renames itself to NAME (its comm) and makes
- * an exact number of syscalls. Built once per checkout with gcc into {@code target/wl} at the root.
+ * an exact number of syscalls. Built once per checkout with gcc -g (uprobes read arguments by name from DWARF) into {@code target/wl} at the root.
  */
 public final class Workload {
     private Workload() {}
@@ -57,7 +57,7 @@ public final class Workload {
         try {
             if (!Files.exists(bin) || Files.getLastModifiedTime(bin).compareTo(Files.getLastModifiedTime(src)) < 0) {
                 Files.createDirectories(bin.getParent());
-                Process p = new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), src.toString()).inheritIO().start();
+                Process p = new ProcessBuilder("gcc", "-O2", "-g", "-o", bin.toString(), src.toString()).inheritIO().start();
                 if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("gcc failed to build " + src);
             }
         } catch (IOException e) {

@@ -43,7 +43,7 @@ final class ContextAccess {
         return switch (e) {
             case Expr.Builtin b -> b.name().equals("args") || b.name().matches("s?arg[0-9]+") || b.name().equals("retval")
                     || b.name().equals("kstack") || b.name().equals("ustack");
-            case Expr.Call c -> c.name().equals("kstack") || c.name().equals("ustack");
+            case Expr.Call c -> c.name().equals("kstack") || c.name().equals("ustack") || c.name().equals("uaddr");
             default -> false;
         };
     }
@@ -135,6 +135,58 @@ final class ContextAccess {
     /** {@code args->name} of a kfunc or kretfunc probe: the argument's u64 slot, narrowed to its type. */
     Val kfuncArg(Type.Member m) {
         return narrowed(m.offset(), m.type());
+    }
+
+    /**
+     * {@code args->name} of a uprobe: the member's offset in the argument area says where the calling
+     * convention put it (see {@code DwarfArgs}): an integer register, or a stack word above the return
+     * address; read whole, then narrowed to the parameter's type.
+     */
+    Val uprobeArg(Type.Member m) {
+        int registerArea = 8 * ARG_REGISTERS.length;
+        if (m.offset() < registerArea) {
+            int size = m.type() instanceof Type.Int i ? i.size() : 8;
+            return register(ARG_REGISTERS[m.offset() / 8], size, m.type() instanceof Type.Int i && i.signed(), 0);
+        }
+        Val word = stackArg((m.offset() - registerArea) / 8);
+        if (!(m.type() instanceof Type.Int i) || i.bits() == 64) return word;
+        return g.unaryAlu(word, x -> narrow(x, m.type()));
+    }
+
+    /** Whether the probed file is loaded at an address chosen at run time (PIE executables, shared libraries). */
+    boolean relocatable() {
+        return switch (target) {
+            case ProbeTarget.Uprobe u -> u.relocatable();
+            case ProbeTarget.Usdt u -> u.relocatable();
+            default -> false;
+        };
+    }
+
+    /**
+     * {@code uaddr("name")} in a relocatable file: its link-time address plus the load bias, which is
+     * the probed instruction's run-time address minus its link-time address. A uprobe or usdt probe
+     * sees the probed address in its saved rip; a uretprobe asks {@code bpf_get_func_ip} (which returns
+     * the probed function's address for uprobes since Linux 6.6).
+     */
+    Val relocated(long linkAddress) {
+        long probed = switch (target) {
+            case ProbeTarget.Uprobe u -> u.address();
+            case ProbeTarget.Usdt u -> u.address();
+            default -> throw new IllegalStateException("uaddr outside a uprobe");
+        };
+        Val ip;
+        if (target instanceof ProbeTarget.Uprobe u && u.ret()) {
+            g.a.mov(Reg.R1, Reg.R6).call(Helper.GET_FUNC_IP);
+            ip = g.keep(Reg.R0);
+        } else {
+            ip = g.produce(x -> g.a.load(Size.DW, x, Reg.R6, PT_REGS.get("rip")));
+        }
+        long delta = linkAddress - probed;
+        if (delta == 0) return ip;
+        return g.unaryAlu(ip, x -> {
+            if (delta == (int) delta) g.a.add(x, (int) delta);
+            else g.a.emit(new dev.fleettrace.bpf.Insn.LoadImm64(Reg.R1, delta)).alu(AluOp.ADD, x, Reg.R1);
+        });
     }
 
     /** The {@code func} builtin: the probed function's name, known when compiling. */

@@ -883,6 +883,7 @@ final class ProbeCodegen {
             case Expr.ParamCount pc -> new Val.Const(prog.params().size());
             case Expr.Sizeof s -> new Val.Const(prog.constant(s) != null ? prog.constant(s) : s.operand().isPresent() ? prog.typeOf(s.operand().get()).size()
                     : prog.typeOf(e) instanceof Type.Int ? sizeofType(s) : 0);
+            case Expr.Call c when c.name().equals("uaddr") && ctx.relocatable() -> ctx.relocated(prog.constant(c));
             case Expr.Call c when prog.constant(c) != null -> new Val.Const(prog.constant(c));
             case Expr.Call c when c.name().equals("strncmp") -> strncmp(c);
             case Expr.Builtin b -> builtin(b);
@@ -991,6 +992,10 @@ final class ProbeCodegen {
         if (target instanceof ProbeTarget.Kfunc) {
             Type.Struct ks = (Type.Struct) ((Type.Pointer) prog.typeOf(f.target())).pointee();
             return ctx.kfuncArg(ks.member(f.field()).orElseThrow());
+        }
+        if (target instanceof ProbeTarget.Uprobe) {
+            Type.Struct us = (Type.Struct) ((Type.Pointer) prog.typeOf(f.target())).pointee();
+            return ctx.uprobeArg(us.member(f.field()).orElseThrow());
         }
         Type.Struct s = tracepointStruct();
         Type.Member m = s.member(f.field()).orElseThrow();

@@ -1,6 +1,8 @@
 package dev.fleettrace.compiler.listing;
 
 import dev.fleettrace.compiler.facts.Binary;
+import dev.fleettrace.compiler.facts.dwarf.DebugInfo;
+import dev.fleettrace.compiler.facts.dwarf.DwarfType;
 import dev.fleettrace.compiler.facts.KernelFacts;
 import dev.fleettrace.compiler.facts.ProbeFamily;
 import dev.fleettrace.compiler.facts.TracepointFormat;
@@ -17,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * {@code -l [PATTERN]} and {@code -lv}: the probes this kernel (or a binary) offers, named as bpftrace
  * names them, sorted as bpftrace sorts them (one ordered set of names). With {@code verbose}, each
- * tracepoint's fields and each kfunc's arguments follow its name, indented by four spaces.
+ * tracepoint's fields, each kfunc's arguments and each uprobe's parameters (from DWARF) follow its
+ * name, indented by four spaces.
  *
  * <p>A pattern {@code PROVIDER:REST} lists that provider (short forms allowed, wildcards in REST); a
  * pattern without a colon matches anywhere in the full name. User-space providers need a file:
@@ -147,7 +150,23 @@ public final class ProbeLister {
             return;
         }
         Predicate<String> m = glob(what);
-        for (String f : bin.get().elf().functions().keySet()) if (m.test(f)) out.put(provider + ":" + path + ":" + f, new Entry(provider + ":" + path + ":" + f, List.of()));
+        // bpftrace shows a uprobe's parameters from DWARF (none for uretprobes, nor without debuginfo).
+        Optional<DebugInfo> dwarf = verbose && provider.equals("uprobe") ? bin.get().debugInfo() : Optional.empty();
+        for (String f : bin.get().elf().functions().keySet()) {
+            if (!m.test(f)) continue;
+            List<String> params = dwarf.flatMap(d -> d.function(f)).map(ProbeLister::params).orElse(List.of());
+            out.put(provider + ":" + path + ":" + f, new Entry(provider + ":" + path + ":" + f, params));
+        }
+    }
+
+    /** A user-space function's parameters as bpftrace's {@code -lv} shows them from DWARF: type and name. */
+    static List<String> params(DwarfType.Subprogram fn) {
+        List<String> out = new ArrayList<>();
+        for (DwarfType.Parameter p : fn.parameters()) {
+            String type = DebugInfo.typeName(p.type());
+            out.add(p.name().isEmpty() ? type : type + " " + p.name());
+        }
+        return out;
     }
 
     /** A tracepoint's fields as bpftrace's {@code -lv} shows them: the declaration, common fields left out. */

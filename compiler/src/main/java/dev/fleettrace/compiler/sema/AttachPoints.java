@@ -202,7 +202,7 @@ public final class AttachPoints {
             if (addr.isPresent()) {
                 OptionalLong off = elf.fileOffset(addr.getAsLong());
                 if (off.isEmpty()) return error("Could not resolve address: " + path + ":" + func);
-                return List.of(new ProbeTarget.Uprobe(path, "", 0, addr.getAsLong(), off.getAsLong(), ret));
+                return List.of(new ProbeTarget.Uprobe(path, "", 0, addr.getAsLong(), off.getAsLong(), ret, elf.type() == ElfFile.ET_DYN));
             }
             long offset = 0;
             int plus = func.indexOf('+');
@@ -232,7 +232,7 @@ public final class AttachPoints {
 
         private ProbeTarget uprobeAt(String path, ElfFile elf, String func, long offset, long addr, boolean ret) {
             long fileOffset = elf.fileOffset(addr).orElse(addr);
-            return new ProbeTarget.Uprobe(path, func, offset, addr, fileOffset, ret);
+            return new ProbeTarget.Uprobe(path, func, offset, addr, fileOffset, ret, elf.type() == ElfFile.ET_DYN);
         }
 
         List<ProbeTarget> usdt(String[] parts) {
@@ -255,7 +255,8 @@ public final class AttachPoints {
                 OptionalLong off = elf.fileOffset(u.pc());
                 if (off.isEmpty()) continue;
                 long sem = u.semaphore() == 0 ? 0 : elf.fileOffset(u.semaphore()).orElse(0);
-                out.add(new ProbeTarget.Usdt(bin.get().path(), u.provider(), u.name(), off.getAsLong(), sem, u.arguments()));
+                out.add(new ProbeTarget.Usdt(bin.get().path(), u.provider(), u.name(), u.pc(), off.getAsLong(), sem, u.arguments(),
+                        elf.type() == ElfFile.ET_DYN));
             }
             if (out.isEmpty()) return error("No USDT probe " + (parts.length == 4 ? provider + ":" : "") + name + " in " + bin.get().path());
             return out;

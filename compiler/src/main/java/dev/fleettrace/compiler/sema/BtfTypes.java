@@ -104,7 +104,8 @@ public final class BtfTypes {
         return new Type.Int(bits(size), info.signed());
     }
 
-    private static int bits(int size) {
+    /** Bits of an integer of {@code size} bytes (8 when the size is not 1, 2 or 4). */
+    static int bits(int size) {
         return switch (size) {
             case 1 -> 8;
             case 2 -> 16;

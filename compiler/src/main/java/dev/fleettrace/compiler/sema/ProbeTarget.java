@@ -73,8 +73,11 @@ public sealed interface ProbeTarget {
      * @param symbol     the function as written after expansion, or empty for an address
      * @param address    the probed link-time address (symbol plus offset)
      * @param fileOffset where the kernel places the breakpoint: the address's offset in the file
+     * @param relocatable the file is loaded at an address chosen at run time (a PIE executable or a
+     *                    shared library), so its link-time addresses are off by the load bias
      */
-    record Uprobe(String path, String symbol, long offset, long address, long fileOffset, boolean ret) implements ProbeTarget {
+    record Uprobe(String path, String symbol, long offset, long address, long fileOffset, boolean ret, boolean relocatable)
+            implements ProbeTarget {
         @Override
         public String probeName() {
             String where = symbol.isEmpty() ? "0x" + Long.toHexString(address) : symbol + (offset != 0 ? "+" + offset : "");
@@ -84,10 +87,11 @@ public sealed interface ProbeTarget {
 
     /**
      * {@code usdt:PATH:[PROVIDER:]NAME}: a uprobe at the probe's file offset, with the kernel counting
-     * its semaphore ({@code semaphoreOffset}, a file offset, 0 when the probe has none).
+     * its semaphore ({@code semaphoreOffset}, a file offset, 0 when the probe has none). {@code address}
+     * is the probe's link-time address; {@code relocatable} as for {@link Uprobe}.
      */
-    record Usdt(String path, String provider, String name, long fileOffset, long semaphoreOffset, List<UsdtArgument> arguments)
-            implements ProbeTarget {
+    record Usdt(String path, String provider, String name, long address, long fileOffset, long semaphoreOffset,
+                List<UsdtArgument> arguments, boolean relocatable) implements ProbeTarget {
         public Usdt {
             arguments = List.copyOf(arguments);
         }

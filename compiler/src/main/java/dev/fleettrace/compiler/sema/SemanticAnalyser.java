@@ -13,7 +13,10 @@ import dev.fleettrace.compiler.diag.CompileException;
 import dev.fleettrace.compiler.diag.Diagnostics;
 import dev.fleettrace.compiler.diag.Source;
 import dev.fleettrace.compiler.diag.Span;
+import dev.fleettrace.compiler.facts.Binary;
 import dev.fleettrace.compiler.facts.KernelFacts;
+import dev.fleettrace.compiler.facts.dwarf.DebugInfo;
+import dev.fleettrace.compiler.facts.dwarf.DwarfType;
 import dev.fleettrace.plan.AggKind;
 import dev.fleettrace.plan.PrintfFormat;
 import java.util.ArrayList;
@@ -58,6 +61,10 @@ public final class SemanticAnalyser {
     private final KernelFacts facts;
     private final Options opts;
     private final LinkedHashMap<String, MapInfo> maps = new LinkedHashMap<>();
+    /** Where each target was written, for errors about one attach point. */
+    private final Map<ProbeTarget, Span> targetSpans = new java.util.HashMap<>();
+    /** Uprobes' arguments from DWARF, worked out once (null: none to read). */
+    private final Map<ProbeTarget.Uprobe, DwarfArgs> uprobeArgs = new java.util.HashMap<>();
     /** The map whose first assignment's value is being typed: reading it there is allowed. */
     private String defining;
     private IdentityHashMap<Expr, Type> types = new IdentityHashMap<>();
@@ -94,7 +101,11 @@ public final class SemanticAnalyser {
             List<ProbeTarget> ts = new ArrayList<>();
             boolean userspace = p.attachPoints().stream().allMatch(SemanticAnalyser::userspaceSpec);
             if (!opts.kernelProbes() && !userspace) continue;
-            for (AttachPointSpec ap : p.attachPoints()) ts.addAll(AttachPoints.resolve(ap, facts, resolveDiags, opts.factsComplete(), opts.params()));
+            for (AttachPointSpec ap : p.attachPoints()) {
+                List<ProbeTarget> resolved = AttachPoints.resolve(ap, facts, resolveDiags, opts.factsComplete(), opts.params());
+                for (ProbeTarget t : resolved) targetSpans.putIfAbsent(t, ap.span());
+                ts.addAll(resolved);
+            }
             if (!ts.isEmpty() && ts.stream().map(SemanticAnalyser::kindOf).distinct().count() > 1)
                 resolveDiags.error(p.attachPoints().getFirst().span().to(p.attachPoints().getLast().span()), "a probe's attach points must all be of one kind");
             probes.add(p);
@@ -493,6 +504,7 @@ public final class SemanticAnalyser {
                 return new Type.Str(HOST_LEN);
             }
             case "args" -> {
+                if (ctx.kind() == Kind.UPROBE) return uprobeArgs(ctx);
                 if (ctx.kind() != Kind.TRACEPOINT && ctx.kind() != Kind.KFUNC && ctx.kind() != Kind.KRETFUNC) {
                     error(b.span(), "The args builtin can only be used with tracepoint/kfunc/uprobeprobes (" + kindName(ctx) + " used here)");
                     return null;
@@ -513,6 +525,64 @@ public final class SemanticAnalyser {
             case BEGIN, END -> "special";
             default -> ctx.targets().isEmpty() ? "tracepoint" : ContextTypes.typeName(ctx.targets().getFirst());
         };
+    }
+
+    /**
+     * {@code args} of a uprobe: the function's parameters from the binary's DWARF, the same in every
+     * attach point of the probe (as bpftrace requires); null when they cannot be known here.
+     */
+    private Type uprobeArgs(Ctx ctx) {
+        DwarfArgs first = null;
+        for (ProbeTarget t : ctx.targets()) {
+            if (!(t instanceof ProbeTarget.Uprobe u)) return null;
+            DwarfArgs a = dwarfArgs(u);
+            if (a == null) return null;
+            if (first == null) first = a;
+            else if (!first.struct().members().equals(a.struct().members()) || !first.unsupported().equals(a.unsupported())
+                    || !first.unlocated().equals(a.unlocated())) {
+                error(targetSpans.getOrDefault(t, Span.NONE), "Probe has attach points with mixed arguments");
+                return null;
+            }
+        }
+        return first == null ? null : new Type.Pointer(first.struct(), false);
+    }
+
+    /** The DWARF arguments of one uprobe, once per target; null (after saying why) when there are none to read. */
+    private DwarfArgs dwarfArgs(ProbeTarget.Uprobe u) {
+        if (uprobeArgs.containsKey(u)) return uprobeArgs.get(u);
+        DwarfArgs out = null;
+        Optional<Binary> bin = facts.binary(u.path());
+        Optional<DebugInfo> di = bin.flatMap(Binary::debugInfo);
+        if (di.isEmpty()) {
+            if (bin.isPresent() && opts.factsComplete()) error(targetSpans.getOrDefault(u, Span.NONE), "No debuginfo found for " + u.path());
+        } else {
+            DwarfType.Subprogram fn = u.symbol().isEmpty() ? null : di.get().function(u.symbol()).orElse(null);
+            out = fn == null ? new DwarfArgs(new Type.Struct("uprobe_args", DwarfArgs.REGISTER_AREA, List.of()), Map.of(), List.of())
+                    : DwarfArgs.of(di.get(), fn);
+        }
+        if (report) uprobeArgs.put(u, out);
+        return out;
+    }
+
+    /** {@code args->name} in a uprobe, with bpftrace's messages for a parameter it cannot find or read. */
+    private Type uprobeArg(Expr.Field f, Ctx ctx) {
+        if (!(expr(f.target(), ctx) instanceof Type.Pointer p && p.pointee() instanceof Type.Struct s)) return null;
+        ProbeTarget.Uprobe u = (ProbeTarget.Uprobe) ctx.targets().getFirst();
+        DwarfArgs a = dwarfArgs(u);
+        if (a != null && a.unsupported().containsKey(f.field())) {
+            error(f.span(), f.field() + " has unsupported type");
+            return null;
+        }
+        if (a != null && a.unlocated().contains(f.field())) {
+            error(f.span(), f.field() + " follows a struct or union passed by value, whose registers fleettrace cannot work out");
+            return null;
+        }
+        Optional<Type.Member> m = f.arrow() ? s.member(f.field()) : Optional.empty();
+        if (m.isEmpty()) {
+            error(f.span(), "Can't find function parameter " + f.field());
+            return null;
+        }
+        return m.get().type();
     }
 
     /** The type of {@code args} in a tracepoint (its record) or a kfunc (its arguments, from BTF). */
@@ -590,6 +660,7 @@ public final class SemanticAnalyser {
     }
 
     private Type field(Expr.Field f, Ctx ctx) {
+        if (ctx.kind() == Kind.UPROBE && f.target() instanceof Expr.Builtin bi && bi.name().equals("args")) return uprobeArg(f, ctx);
         Type t = expr(f.target(), ctx);
         if (t == null) return null;
         if (t instanceof Type.Tuple tup && !f.arrow() && f.field().chars().allMatch(Character::isDigit)) {
@@ -606,7 +677,8 @@ public final class SemanticAnalyser {
                 error(f.span(), "Can not access field '" + f.field() + "' on expression of type '" + t + "'");
                 return null;
             }
-            s = completeStruct(ps);
+            // A user-space struct comes from the binary's DWARF, never from the kernel's BTF.
+            s = p.user() ? ps : completeStruct(ps);
             // Code generation reads the members' offsets from the target's type: keep the completed struct.
             if (s != ps) types.put(f.target(), new Type.Pointer(s, p.user()));
         } else {

@@ -95,6 +95,11 @@ class GoldenDisassemblyTest {
                 Arguments.of("probe-software", "software:faults:10 { @ = count(); } hardware:cycles { @c = count(); }"),
                 Arguments.of("probe-kstack-ustack", "tracepoint:syscalls:sys_enter_getppid { @[kstack(3)] = count(); @u[ustack(perf), comm] = count(); }"),
                 Arguments.of("probe-stack-value-printf", "tracepoint:syscalls:sys_enter_getppid { @s = kstack; printf(\"%s %s\\n\", ksym(kaddr(\"vfs_read\")), kstack(1)); }"),
+                Arguments.of("probe-uprobe-dwarf-args", "uprobe:pwl-debug:pwl_typed { @[args->sc, args->us, args->neg, args->flag] = sum(args->big); "
+                        + "@n[str(args->name)] = sum(args->seventh + args->eighth); }"),
+                Arguments.of("probe-uprobe-dwarf-struct", "uprobe:pwl-debug:pwl_point { @[args->p->tag] = sum(args->p->x + args->p->y); }"),
+                Arguments.of("probe-uaddr-pie", "uprobe:pwl-debug:pwl_typed { @[str(uaddr(\"pwl_greeting\"))] = sum(*uaddr(\"pwl_counter\")); } "
+                        + "uretprobe:pwl-debug:pwl_typed { @r = sum(*uaddr(\"pwl_counter\")); } usdt:pwl-debug:pwl:tick { @u = sum(*uaddr(\"pwl_counter\")); }"),
                 Arguments.of("probe-usym-ksym", "uprobe:pwl:pwl_work { @[usym(uaddr(\"pwl_work\")), ksym(kaddr(\"jiffies\"))] = count(); }"),
                 Arguments.of("probe-struct-fields", "tracepoint:syscalls:sys_enter_getppid { $t = (struct task_struct *)curtask; "
                         + "@[$t->comm, $t->real_parent->pid, $t->se.on_rq, $t->in_iowait, $t->flags_low] = count(); @sz = sizeof(struct task_struct); }"));

@@ -12,8 +12,13 @@ import dev.fleettrace.compiler.facts.ProbeFamily;
 import dev.fleettrace.compiler.facts.TracepointFormat;
 import dev.fleettrace.compiler.facts.btf.Btf;
 import dev.fleettrace.compiler.facts.btf.BtfException;
+import dev.fleettrace.compiler.facts.elf.ElfException;
+import dev.fleettrace.compiler.facts.elf.ElfFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +27,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 
 /**
  * The facts of the kernel this agent runs on, read from tracefs, sysfs and procfs: tracepoint formats
@@ -106,10 +112,92 @@ public final class HostKernelFacts implements KernelFacts {
     @Override
     public Optional<Binary> binary(String name) {
         for (Path p : candidates(name)) {
-            Optional<Binary> b = ElfFiles.get(p).map(elf -> new Binary(p.toString(), elf));
+            Optional<Binary> b = ElfFiles.get(p).map(elf -> new Binary(p.toString(), elf, debugFile(p, elf, DEBUG_ROOT)));
             if (b.isPresent()) return b;
         }
         return Optional.empty();
+    }
+
+    /** Where distributions install separate debug files (the -dbg and -dbgsym packages). */
+    static final Path DEBUG_ROOT = Path.of("/usr/lib/debug");
+
+    private record DebugFile(ElfFile elf, ElfFile debug) {}
+
+    /**
+     * Per binary path, the debug file found for the ElfFile read from it, so a debuglink's CRC is not
+     * recomputed per probe. Not-found is not kept: a debug package may be installed later.
+     */
+    private static final ConcurrentHashMap<Path, DebugFile> DEBUG_FILES = new ConcurrentHashMap<>();
+
+    /**
+     * The ELF file holding {@code binary}'s DWARF, where gdb and libdw look: the binary itself when it has
+     * {@code .debug_info}; else {@code <root>/.build-id/xx/yyyy.debug} from its build id; else its
+     * {@code .gnu_debuglink} file (CRC checked) in its directory, that directory's {@code .debug/} or
+     * {@code <root>/<its directory>/}. The binary itself when none is found.
+     */
+    static ElfFile debugFile(Path binary, ElfFile elf, Path debugRoot) {
+        if (hasDwarf(elf)) return elf;
+        DebugFile known = DEBUG_FILES.get(binary);
+        if (known != null && known.elf() == elf) return known.debug();
+        Optional<ElfFile> debug = separateDebugFile(binary, elf, debugRoot);
+        if (debug.isEmpty()) return elf;
+        if (DEBUG_FILES.size() > 512) DEBUG_FILES.clear();
+        DEBUG_FILES.put(binary, new DebugFile(elf, debug.get()));
+        return debug.get();
+    }
+
+    private static Optional<ElfFile> separateDebugFile(Path binary, ElfFile elf, Path debugRoot) {
+        Optional<String> id = elf.buildId().filter(s -> s.length() > 2);
+        if (id.isPresent()) {
+            Optional<ElfFile> byId = ElfFiles.get(debugRoot.resolve(".build-id").resolve(id.get().substring(0, 2)).resolve(id.get().substring(2) + ".debug"))
+                    .filter(HostKernelFacts::hasDwarf);
+            if (byId.isPresent()) return byId;
+        }
+        // .gnu_debuglink: the file's name, NUL, padding to 4 bytes, the CRC-32 of the whole debug file.
+        Optional<ByteBuffer> link;
+        try {
+            link = elf.sectionData(".gnu_debuglink");
+        } catch (ElfException e) {
+            return Optional.empty();
+        }
+        if (link.isEmpty()) return Optional.empty();
+        ByteBuffer b = link.get();
+        int end = 0;
+        while (end < b.limit() && b.get(end) != 0) end++;
+        int crcAt = (end + 4) & ~3;
+        if (end == 0 || crcAt + 4 > b.limit()) return Optional.empty();
+        byte[] nameBytes = new byte[end];
+        b.get(0, nameBytes);
+        String name = new String(nameBytes, StandardCharsets.UTF_8);
+        long crc = Integer.toUnsignedLong(b.getInt(crcAt));
+        Path dir = binary.toAbsolutePath().getParent();
+        try {
+            dir = binary.toRealPath().getParent();
+        } catch (IOException e) {
+            // not resolvable: the path as given
+        }
+        for (Path candidate : List.of(dir.resolve(name), dir.resolve(".debug").resolve(name), debugRoot.resolve(dir.getRoot().relativize(dir)).resolve(name))) {
+            if (candidate.normalize().equals(binary.toAbsolutePath().normalize())) continue;
+            Optional<ElfFile> found = ElfFiles.get(candidate).filter(HostKernelFacts::hasDwarf);
+            if (found.isPresent() && crc32(candidate) == crc) return found;
+        }
+        return Optional.empty();
+    }
+
+    /** Has DWARF of its own: a {@code .debug_info} with bytes (a stripped file keeps none, a debug file keeps no code). */
+    private static boolean hasDwarf(ElfFile elf) {
+        return elf.sections().stream()
+                .anyMatch(s -> (s.name().equals(".debug_info") || s.name().equals(".zdebug_info")) && s.type() != 8 /* SHT_NOBITS */ && s.size() > 0);
+    }
+
+    private static long crc32(Path p) {
+        try (FileChannel ch = FileChannel.open(p)) {
+            CRC32 crc = new CRC32();
+            crc.update(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
+            return crc.getValue();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /**

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * A 64-bit little-endian ELF file (an executable, PIE or not, or a shared library), as much of it as
@@ -19,7 +21,9 @@ import java.util.OptionalLong;
 public final class ElfFile {
 
     public static final int ET_EXEC = 2, ET_DYN = 3;
-    static final int SHT_SYMTAB = 2, SHT_NOTE = 7, SHT_DYNSYM = 11, PT_LOAD = 1;
+    static final int SHT_SYMTAB = 2, SHT_NOTE = 7, SHT_NOBITS = 8, SHT_DYNSYM = 11, PT_LOAD = 1;
+    static final long SHF_COMPRESSED = 0x800;
+    static final int ELFCOMPRESS_ZLIB = 1;
     static final int STT_OBJECT = 1, STT_FUNC = 2, STT_GNU_IFUNC = 10;
 
     /** A section header: name, type, load address, position and size in the file. */
@@ -85,6 +89,86 @@ public final class ElfFile {
 
     public List<Segment> segments() {
         return segments;
+    }
+
+    /**
+     * The contents of section {@code name}, little-endian, inflated when compressed ({@code SHF_COMPRESSED}
+     * with zlib, or for a {@code .debug_*} name a legacy {@code .zdebug_*} section). Empty when there is
+     * no such section, it has no bytes in the file ({@code SHT_NOBITS}, as in a stripped debug file), or
+     * it is compressed with what the JDK cannot inflate (zstd). Throws {@link ElfException} when it is
+     * out of the file's bounds or its compressed data is corrupt.
+     */
+    public Optional<ByteBuffer> sectionData(String name) {
+        try {
+            Optional<Section> found = section(name);
+            if (found.isEmpty() && name.startsWith(".debug_")) {
+                // gcc -gz=zlib-gnu: "ZLIB", the inflated size big-endian, a zlib stream.
+                Optional<Section> z = section(".zdebug_" + name.substring(".debug_".length())).filter(s -> s.type() != SHT_NOBITS);
+                if (z.isEmpty()) return Optional.empty();
+                ByteBuffer raw = bytes(z.get());
+                if (raw.limit() < 12 || raw.getInt(0) != 0x42494c5a) return Optional.of(raw); // not "ZLIB": stored as is
+                return Optional.of(inflate(raw.slice(12, raw.limit() - 12), raw.order(ByteOrder.BIG_ENDIAN).getLong(4), name));
+            }
+            if (found.isEmpty() || found.get().type() == SHT_NOBITS) return Optional.empty();
+            Section s = found.get();
+            ByteBuffer raw = bytes(s);
+            if ((s.flags() & SHF_COMPRESSED) == 0) return Optional.of(raw);
+            // Elf64_Chdr: ch_type, ch_reserved, ch_size, ch_addralign, then the data.
+            if (raw.limit() < 24) throw new ElfException("section " + name + ": truncated compression header");
+            if (raw.getInt(0) != ELFCOMPRESS_ZLIB) return Optional.empty();
+            return Optional.of(inflate(raw.slice(24, raw.limit() - 24), raw.getLong(8), name));
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+            throw new ElfException("section " + name + " is out of the file's bounds");
+        }
+    }
+
+    private ByteBuffer bytes(Section s) {
+        return b.slice(Math.toIntExact(s.offset()), Math.toIntExact(s.size())).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static ByteBuffer inflate(ByteBuffer in, long size, String name) {
+        if (size < 0 || size > Integer.MAX_VALUE - 8) throw new ElfException("section " + name + ": inflated size " + size + " is too large");
+        byte[] out = new byte[(int) size];
+        Inflater inflater = new Inflater();
+        try {
+            inflater.setInput(in);
+            int n = 0;
+            while (n < out.length && !inflater.finished()) {
+                int k = inflater.inflate(out, n, out.length - n);
+                if (k == 0 && (inflater.needsInput() || inflater.needsDictionary())) break;
+                n += k;
+            }
+            if (n != out.length) throw new ElfException("section " + name + ": compressed data shorter than its header says");
+        } catch (DataFormatException e) {
+            throw new ElfException("section " + name + ": corrupt compressed data (" + e.getMessage() + ")");
+        } finally {
+            inflater.end();
+        }
+        return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The GNU build id ({@code NT_GNU_BUILD_ID} note), lowercase hex: what names a separate debug file. */
+    public Optional<String> buildId() {
+        try {
+            for (Section s : sections) {
+                if (s.type() != SHT_NOTE) continue;
+                long o = s.offset(), end = o + s.size();
+                while (o + 12 <= end) {
+                    int at = Math.toIntExact(o);
+                    long namesz = Integer.toUnsignedLong(b.getInt(at)), descsz = Integer.toUnsignedLong(b.getInt(at + 4));
+                    int ntype = b.getInt(at + 8);
+                    long nameAt = o + 12, descAt = nameAt + align4(namesz);
+                    o = descAt + align4(descsz);
+                    if (ntype != 3 || namesz != 4 || !cString(nameAt).equals("GNU") || descsz == 0 || o > end) continue;
+                    byte[] id = new byte[Math.toIntExact(descsz)];
+                    b.get(Math.toIntExact(descAt), id);
+                    return Optional.of(java.util.HexFormat.of().formatHex(id));
+                }
+            }
+        } catch (IndexOutOfBoundsException | ArithmeticException e) {
+            // a note out of the file's bounds: no build id
+        }
+        return Optional.empty();
     }
 
     private List<Section> readSections() {
