@@ -196,11 +196,17 @@ public final class Main implements Callable<Integer> {
     private void precheck(ProgramInput program, boolean kernelHere) {
         CompileOptions opts = CompileOptions.defaults().withParams(program.params()).withUnsafe(unsafe).withHost(LocalFleet.host());
         try {
-            if (kernelHere) Compiler.compile(program.source(), facts(), opts);
-            else Compiler.checkWithoutKernel(program.source(), opts);
+            var typed = kernelHere ? Compiler.compile(program.source(), facts(), opts).typed() : Compiler.checkWithoutKernel(program.source(), opts);
+            // Warnings go to stderr before the job starts, as bpftrace prints them before "Attaching".
+            for (var w : typed.warnings()) System.err.print(w.render(program.source()));
         } catch (CompileException e) {
-            throw new UserError(e.render().stripTrailing());
+            throw new UserError(withoutLastNewline(e.render()));
         }
+    }
+
+    /** The rendered diagnostics without the newline that ends them (an empty caret line stays, as bpftrace prints it). */
+    private static String withoutLastNewline(String rendered) {
+        return rendered.endsWith("\n") ? rendered.substring(0, rendered.length() - 1) : rendered;
     }
 
     static KernelFacts facts() {
@@ -229,7 +235,7 @@ public final class Main implements Callable<Integer> {
             }
             return 0;
         } catch (CompileException e) {
-            throw new UserError(e.render().stripTrailing());
+            throw new UserError(withoutLastNewline(e.render()));
         }
     }
 

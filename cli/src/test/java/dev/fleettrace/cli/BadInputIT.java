@@ -42,7 +42,7 @@ class BadInputIT {
         Files.writeString(f, "BEGIN {\n  @x = count(;\n}\n");
         var r = Cli.run(Duration.ofSeconds(60), f.toString());
         assertEquals(1, r.exit());
-        assertTrue(r.stderr().startsWith(f + ":2:14-15: ERROR: syntax error, unexpected ;, expecting an expression\n  @x = count(;\n             ~\n"), r.stderr());
+        assertTrue(r.stderr().startsWith(f + ":2:8-15: ERROR: syntax error, unexpected ;, expecting an expression\n  @x = count(;\n       ~~~~~~~\n"), r.stderr());
         noStackTrace(r);
     }
 

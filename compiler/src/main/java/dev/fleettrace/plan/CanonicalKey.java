@@ -33,7 +33,7 @@ public final class CanonicalKey {
                 continue;
             }
             switch (f.kind()) {
-                case INT, UINT -> putLong(out, readInt(raw, f.offset(), f.size(), f.kind() == FieldKind.INT));
+                case INT, UINT, POINTER -> putLong(out, readInt(raw, f.offset(), f.size(), f.kind() == FieldKind.INT));
                 case STRING, STACK -> {
                     int len = 0;
                     while (len < f.size() && raw[f.offset() + len] != 0) len++;
@@ -68,7 +68,7 @@ public final class CanonicalKey {
         ByteBuffer b = ByteBuffer.wrap(key).order(ByteOrder.BIG_ENDIAN);
         for (FieldKind k : kinds) {
             switch (k) {
-                case INT, UINT -> parts.add(b.getLong());
+                case INT, UINT, POINTER -> parts.add(b.getLong());
                 case STRING, STACK -> {
                     int len = b.getShort() & 0xffff;
                     byte[] s = new byte[len];

@@ -11,5 +11,7 @@ public enum FieldKind {
     /** A symbolized stack (kstack/ustack), shipped as text, printed on its own lines. */
     STACK,
     /** A tuple value ({@code @x = (1, "a")}), shipped in {@link TupleLayout}'s canonical form, printed {@code (1, a)}. */
-    TUPLE
+    TUPLE,
+    /** An address as a key part ({@code @[curtask]}), printed {@code 0x} and lowercase hex as bpftrace prints a pointer key. */
+    POINTER
 }

@@ -113,8 +113,8 @@ class ProbeTypesTest {
             profile:hz:99 { @ = arg0; }                     | stdin:1:21-25: ERROR: The arg0 builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes
             uretprobe:pwl:pwl_work { @ = arg0; }            | stdin:1:30-34: ERROR: The arg0 builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes
             tracepoint:syscalls:sys_enter_read { @ = retval; } | stdin:1:42-48: ERROR: The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'kfunc' probes (try to use args->ret instead)
-            tracepoint:syscalls:sys_enter_read { @[func] = count(); } | stdin:1:40-44: ERROR: The func builtin can not be used with 'tracepoint' probes
-            profile:hz:99 { @[func] = count(); }            | stdin:1:19-23: ERROR: The func builtin can not be used with 'profile' probes
+            tracepoint:syscalls:sys_enter_read { @[func] = count(); } | stdin:1:38-44: ERROR: The func builtin can not be used with 'tracepoint' probes
+            profile:hz:99 { @[func] = count(); }            | stdin:1:17-23: ERROR: The func builtin can not be used with 'profile' probes
             """)
     void errorsAsBpftraceWordsThem(String program, String expected) {
         assertEquals(expected, error(program.strip()));
@@ -128,13 +128,13 @@ class ProbeTypesTest {
             kfunc:nosuch { }                        | stdin:1:1-13: ERROR: No BTF found for nosuch: kfunc probes attach to kernel functions the kernel's BTF describes
             kfunc:vfs_read { @ = args->nosuch; }    | stdin:1:22-34: ERROR: Struct/union of type 'struct kfunc_vfs_read' does not contain a field named 'nosuch'
             kprobe:vfs_read { @ = arg6; }           | stdin:1:23-27: ERROR: x86_64 doesn't support arg6
-            BEGIN { @ = kstack(raw); }              | stdin:1:20-23: ERROR: kstack: invalid mode value, use either "bpftrace" or "perf"
-            BEGIN { @ = ustack(200); }              | stdin:1:20-23: ERROR: ustack() limit must be between 0 and 127 (200 provided)
+            BEGIN { @ = kstack(raw); }              | stdin:1:13-23: ERROR: kstack: invalid mode value, use either "bpftrace" or "perf"
+            BEGIN { @ = ustack(200); }              | stdin:1:13-23: ERROR: ustack() limit must be between 0 and 127 (200 provided)
             END { @ = kstack; }                     | stdin:1:11-17: ERROR: kstack can not be used with 'END' probes: they run on the coordinator, where there is no stack
             BEGIN { @ = kaddr("nosuch"); }          | stdin:1:13-28: ERROR: Failed to resolve kernel symbol: nosuch
             BEGIN { @ = uaddr("pwl_work"); }        | stdin:1:13-30: ERROR: uaddr can only be used with uprobes and usdt probes (BEGIN used here)
-            BEGIN { @ = ((struct nosuch *)0)->x; }  | stdin:1:15-30: ERROR: Unknown struct/union: 'struct nosuch'
-            BEGIN { @ = ((struct task_struct *)0)->nosuch; } | stdin:1:14-46: ERROR: Struct/union of type 'struct task_struct' does not contain a field named 'nosuch'
+            BEGIN { @ = ((struct nosuch *)0)->x; }  | stdin:1:13-31: ERROR: Unknown struct/union: 'struct nosuch'
+            BEGIN { @ = ((struct task_struct *)0)->nosuch; } | stdin:1:13-47: ERROR: Struct/union of type 'struct task_struct' does not contain a field named 'nosuch'
             """)
     void fleettracesOwnErrors(String program, String expected) {
         assertEquals(expected, error(program.strip()));

@@ -1050,8 +1050,14 @@ final class ProbeCodegen {
     }
 
     private Val arith(Expr.Binary b) {
-        Val l = intExpr(b.left());
-        Val r = intExpr(b.right());
+        Val left = intExpr(b.left());
+        Val right = intExpr(b.right());
+        // Pointer arithmetic steps by the pointee's size, as in C: curtask + 1 is the next task_struct.
+        if (prog.typeOf(b) instanceof Type.Pointer p && p.pointee().size() > 1) {
+            if (prog.typeOf(b.left()) instanceof Type.Pointer) right = scale(right, p.pointee().size());
+            else left = scale(left, p.pointee().size());
+        }
+        Val l = left, r = right;
         AluOp op = switch (b.op()) {
             case ADD -> AluOp.ADD;
             case SUB -> AluOp.SUB;
@@ -1070,6 +1076,11 @@ final class ProbeCodegen {
         Val res = unaryAlu(l, dst -> a.alu(op, dst, operand(r, Reg.R1)));
         release(r);
         return res;
+    }
+
+    private Val scale(Val v, int by) {
+        if (v instanceof Val.Const(long c)) return new Val.Const(c * by);
+        return unaryAlu(v, dst -> a.alu(AluOp.MUL, dst, Src.imm(by)));
     }
 
     /** A comparison or logical operator as a value: 1 or 0. */

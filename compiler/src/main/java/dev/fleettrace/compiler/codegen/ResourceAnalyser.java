@@ -232,7 +232,8 @@ public final class ResourceAnalyser {
                 case Type.Tuple n -> new TupleLayout.Element(FieldKind.TUPLE, off, n.size(), tupleLayout(n, stackMaps), null);
                 case Type.Symbolized sym -> new TupleLayout.Element(FieldKind.STRING, off, sym.size(), null, symbolic(sym, stackMaps));
                 case Type.Str str -> new TupleLayout.Element(FieldKind.STRING, off, str.size(), null, null);
-                default -> new TupleLayout.Element(signed(e) ? FieldKind.INT : FieldKind.UINT, off, 8, null, null);
+                // A pointer in a tuple prints as a signed integer, as in bpftrace.
+                default -> new TupleLayout.Element(signed(e) || e instanceof Type.Pointer ? FieldKind.INT : FieldKind.UINT, off, 8, null, null);
             });
         }
         return new TupleLayout(els);
@@ -243,6 +244,7 @@ public final class ResourceAnalyser {
             case Type.Str s -> FieldKind.STRING;
             case Type.Int i -> i.signed() ? FieldKind.INT : FieldKind.UINT;
             case Type.Symbolized s -> s.kind().stack() ? FieldKind.STACK : FieldKind.STRING;
+            case Type.Pointer p -> FieldKind.POINTER;
             default -> FieldKind.UINT;
         };
     }

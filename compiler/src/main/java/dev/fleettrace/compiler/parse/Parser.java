@@ -14,13 +14,34 @@ import dev.fleettrace.compiler.diag.Diagnostic;
 import dev.fleettrace.compiler.diag.Source;
 import dev.fleettrace.compiler.diag.Span;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * Recursive descent over the bpftrace grammar, with C's operator precedence. The first syntax error
  * stops the parse, as bison's does in bpftrace; it names what was found and what was expected.
+ *
+ * <p>Node spans are where bpftrace 0.17 locates each node, so that diagnostics point where its do.
+ * They are built from token locations, which take in the tokens before them up to the last
+ * whitespace (see {@link Lexer}). Most nodes span their rule, from the first token's location to the
+ * last token's end (bison's {@code @$}); some are located at one part of their rule instead:
+ * <ul>
+ *   <li>a unary operator, and a prefix or postfix {@code ++}/{@code --}, at the operator;
+ *   <li>{@code e.field} at the dot, {@code e.0} at the index ({@code e->field} spans its rule);
+ *   <li>{@code e[i]} from {@code [} to {@code ]}; a cast, and its type, from {@code (} to {@code )}, or
+ *       to the first {@code *} of a pointer type;
+ *   <li>a binary operation at its operator; but its span here is where bpftrace reports a type
+ *       mismatch of its operands, from the left operand's location to the right's (not its rule:
+ *       parentheses around an operand are not in it; an operand that is itself a binary operation is
+ *       located at its operator);
+ *   <li>an expression in parentheses keeps its own span;
+ *   <li>{@code $x = v} at the {@code =}; {@code unroll (n) {...}} from {@code unroll} to {@code )}.
+ * </ul>
+ * Where a node spans its rule, the rule's extent counts, parentheses and operands included:
+ * {@link #extents} keeps it for the nodes whose span is not their extent.
  */
 public final class Parser {
     private final Source source;
@@ -28,6 +49,12 @@ public final class Parser {
     private Token tok;
     private int prevEnd;
     private boolean inPredicate;
+    /** The text an expression covers (bison's {@code @$}), where its span is not that. */
+    private final Map<Expr, Span> extents = new IdentityHashMap<>();
+    /** Binary operations' operators (see {@link #binary}). */
+    private final Map<Expr, Span> operators = new IdentityHashMap<>();
+    /** The first {@code *} of the type {@link #typeName()} last read, if it has one. */
+    private Span firstStar;
 
     private Parser(Source source) {
         this.source = source;
@@ -64,8 +91,7 @@ public final class Parser {
         while (true) {
             Token ap = lexer.attachPoint();
             aps.add(new AttachPointSpec(ap.text(), ap.span()));
-            lexer.skipTrivia();
-            int save = lexer.position();
+            Lexer.Mark save = lexer.mark();
             Token t = lexer.next();
             if (t.is(TokenKind.COMMA)) continue;
             lexer.reset(save);
@@ -81,10 +107,13 @@ public final class Parser {
             expect(TokenKind.SLASH);
             pred = Optional.of(e);
         }
+        if (tok.is(TokenKind.EOF) && pred.isEmpty()) {
+            // bison's own check in bpftrace's probe rule, at the whole probe: attach points to the end.
+            throw error(aps.getFirst().span().to(tok.span()), "unexpected end of file, expected {");
+        }
         if (!tok.is(TokenKind.LBRACE)) throw unexpected("{");
-        Block body = block();
         // The next probe starts with an attach point, lexed from where the block ended.
-        lexer.reset(prevEnd);
+        Block body = block();
         return new Probe(aps, pred, body, aps.getFirst().span().to(body.span()));
     }
 
@@ -104,9 +133,9 @@ public final class Parser {
             else if (!tok.is(TokenKind.RBRACE)) throw unexpected(";");
         }
         Token end = tok;
-        // Do not advance past the closing brace with the expression lexer: what follows may be an attach point.
+        // Do not advance past the closing brace with the expression lexer: what follows may be an
+        // attach point. The lexer stands right after the brace, the last token it read.
         prevEnd = end.span().end();
-        lexer.reset(prevEnd);
         Block b = new Block(stmts, start.to(end.span()));
         tok = null;
         return b;
@@ -134,9 +163,9 @@ public final class Parser {
                     advance();
                     expect(TokenKind.LPAREN);
                     Expr n = expr();
-                    expect(TokenKind.RPAREN);
+                    Span close = expect(TokenKind.RPAREN).span();
                     Block body = innerBlock();
-                    return new Stmt.Unroll(n, body, t.span().to(body.span()));
+                    return new Stmt.Unroll(n, body, t.span().to(close));
                 }
                 case "while" -> {
                     advance();
@@ -158,27 +187,31 @@ public final class Parser {
             return new Stmt.Nested(b, b.span());
         }
         Expr e = expr();
+        // Only maps and variables are assigned to: bison stops at the = after anything else.
+        if ((tok.is(TokenKind.ASSIGN) || compoundOp(tok.kind()) != null) && !(e instanceof Expr.MapRef || e instanceof Expr.Var)) throw unexpected(";");
         if (tok.is(TokenKind.ASSIGN)) {
+            Token opTok = tok;
             advance();
             Expr value = expr();
-            return assignment(e, value, e.span().to(value.span()));
+            return assignment(e, value, opTok, extent(e).to(extent(value)));
         }
         BinOp compound = compoundOp(tok.kind());
         if (compound != null) {
             Token opTok = tok;
             advance();
             Expr rhs = expr();
-            Span span = e.span().to(rhs.span());
-            return assignment(e, new Expr.Binary(compound, e, rhs, span), span);
+            Expr value = binary(compound, e, rhs, opTok);
+            return assignment(e, value, opTok, extent(e).to(extent(rhs)));
         }
-        return new Stmt.ExprStmt(e, e.span());
+        return new Stmt.ExprStmt(e, extent(e));
     }
 
-    private Stmt assignment(Expr target, Expr value, Span span) throws CompileException {
+    /** bpftrace locates a variable's assignment at its operator, a map's at the whole statement. */
+    private Stmt assignment(Expr target, Expr value, Token op, Span whole) throws CompileException {
         return switch (target) {
-            case Expr.MapRef m -> new Stmt.AssignMap(m, value, span);
-            case Expr.Var v -> new Stmt.AssignVar(v, value, span);
-            default -> throw error(target.span(), "syntax error: only maps and variables can be assigned to");
+            case Expr.MapRef m -> new Stmt.AssignMap(m, value, whole);
+            case Expr.Var v -> new Stmt.AssignVar(v, value, op.span());
+            default -> throw new IllegalStateException("not assignable: " + target);
         };
     }
 
@@ -234,7 +267,7 @@ public final class Parser {
         Expr then = ternary();
         expect(TokenKind.COLON);
         Expr otherwise = ternary();
-        return new Expr.Ternary(cond, then, otherwise, cond.span().to(otherwise.span()));
+        return new Expr.Ternary(cond, then, otherwise, extent(cond).to(extent(otherwise)));
     }
 
     /** Precedence climbing: parses operators binding at least as tightly as {@code minPrec}. */
@@ -244,15 +277,16 @@ public final class Parser {
             BinOp op = binOp(tok.kind());
             if (op == null || op.precedence < minPrec) return left;
             if (op == BinOp.DIV && inPredicate && predicateEnds()) return left;
+            Token opTok = tok;
             advance();
             Expr right = binary(op.precedence + 1);
-            left = new Expr.Binary(op, left, right, left.span().to(right.span()));
+            left = binary(op, left, right, opTok);
         }
     }
 
     /** In a predicate, a slash followed by the probe's opening brace closes the predicate. */
     private boolean predicateEnds() throws CompileException {
-        int save = lexer.position();
+        Lexer.Mark save = lexer.mark();
         Token next = lexer.next();
         lexer.reset(save);
         return next.is(TokenKind.LBRACE);
@@ -296,27 +330,32 @@ public final class Parser {
             advance();
             Expr e = unary();
             // Fold a negative literal so that -9223372036854775808 and min/max bounds read naturally.
-            if (op == UnOp.NEG && e instanceof Expr.IntLit(long v, Span s)) return new Expr.IntLit(-v, t.span().to(s));
-            return new Expr.Unary(op, e, t.span().to(e.span()));
+            // bpftrace does this one in its grammar, and locates the literal at all of it.
+            if (op == UnOp.NEG && e instanceof Expr.IntLit(long v, Span _)) return new Expr.IntLit(-v, t.span().to(extent(e)));
+            return spanning(new Expr.Unary(op, e, t.span()), t.span().to(extent(e)));
         }
         if (t.is(TokenKind.INC) || t.is(TokenKind.DEC)) {
             advance();
             Expr e = unary();
-            return new Expr.IncDec(e, t.is(TokenKind.INC), true, t.span().to(e.span()));
+            return spanning(new Expr.IncDec(e, t.is(TokenKind.INC), true, t.span()), t.span().to(extent(e)));
         }
         if (t.is(TokenKind.LPAREN) && castAhead()) {
             advance();
             TypeName type = typeName();
-            expect(TokenKind.RPAREN);
+            Span close = expect(TokenKind.RPAREN).span();
+            // bpftrace's rules are ( type ) and ( type * ): a cast, and its type, are located from the ( to
+            // the ) or the first *.
+            Span at = t.span().to(firstStar != null ? firstStar : close);
+            type = new TypeName(type.name(), type.pointerDepth(), type.arrayLength(), at);
             Expr e = unary();
-            return new Expr.Cast(type, e, t.span().to(e.span()));
+            return spanning(new Expr.Cast(type, e, at), t.span().to(extent(e)));
         }
         return postfix(primary());
     }
 
     /** {@code (} followed by a type name is a cast, not a parenthesised expression. */
     private boolean castAhead() throws CompileException {
-        int save = lexer.position();
+        Lexer.Mark save = lexer.mark();
         Token next = lexer.next();
         lexer.reset(save);
         return next.is(TokenKind.IDENT) && (INT_TYPES.contains(next.text()) || C_TYPE_WORDS.contains(next.text()));
@@ -340,6 +379,7 @@ public final class Parser {
         }
         int stars = 0;
         Span end = first.span();
+        firstStar = tok.is(TokenKind.STAR) ? tok.span() : null;
         while (tok.is(TokenKind.STAR)) {
             stars++;
             end = tok.span();
@@ -359,32 +399,35 @@ public final class Parser {
         while (true) {
             switch (tok.kind()) {
                 case DOT, ARROW -> {
-                    boolean arrow = tok.is(TokenKind.ARROW);
+                    Token op = tok;
+                    boolean arrow = op.is(TokenKind.ARROW);
                     advance();
                     Token f = tok;
+                    Span whole = extent(e).to(f.span());
                     if (f.is(TokenKind.IDENT)) {
                         advance();
-                        e = new Expr.Field(e, f.text(), arrow, e.span().to(f.span()));
+                        e = spanning(new Expr.Field(e, f.text(), arrow, arrow ? whole : op.span()), whole);
                     } else if (f.is(TokenKind.INT) && !arrow) {
                         // Tuple element access: $t.0
                         advance();
-                        e = new Expr.Field(e, Long.toString(f.value()), false, e.span().to(f.span()));
+                        e = spanning(new Expr.Field(e, Long.toString(f.value()), false, f.span()), whole);
                     } else {
                         throw unexpected("a field name");
                     }
                 }
                 case LBRACKET -> {
                     if (e instanceof Expr.MapRef) throw unexpected(";");
+                    Span open = tok.span();
                     advance();
                     Expr idx = expr();
                     Span end = expect(TokenKind.RBRACKET).span();
-                    e = new Expr.Index(e, idx, e.span().to(end));
+                    e = spanning(new Expr.Index(e, idx, open.to(end)), extent(e).to(end));
                 }
                 case INC, DEC -> {
                     boolean inc = tok.is(TokenKind.INC);
-                    Span end = tok.span();
+                    Span op = tok.span();
                     advance();
-                    e = new Expr.IncDec(e, inc, false, e.span().to(end));
+                    e = spanning(new Expr.IncDec(e, inc, false, op), extent(e).to(op));
                 }
                 default -> {
                     return e;
@@ -440,8 +483,7 @@ public final class Parser {
                     Span end = expect(TokenKind.RPAREN).span();
                     return new Expr.Tuple(elems, t.span().to(end));
                 }
-                expect(TokenKind.RPAREN);
-                return first;
+                return spanning(first, t.span().to(expect(TokenKind.RPAREN).span()));
             }
             case IDENT -> {
                 advance();
@@ -491,6 +533,34 @@ public final class Parser {
         return list;
     }
 
+    /**
+     * A binary operation. bpftrace locates it at its operator, and reports its operands' type
+     * mismatch from its left operand's location to its right's: that is its span here, and the
+     * operator is kept in {@link #operators} for the operations around it.
+     */
+    private Expr binary(BinOp op, Expr left, Expr right, Token opTok) {
+        Expr.Binary b = new Expr.Binary(op, left, right, located(left).to(located(right)));
+        operators.put(b, opTok.span());
+        return spanning(b, extent(left).to(extent(right)));
+    }
+
+    /** Where bpftrace locates {@code e}: its span, or a binary operation's operator. */
+    private Span located(Expr e) {
+        return operators.getOrDefault(e, e.span());
+    }
+
+    /** The text {@code e} covers, parentheses included: what a rule that starts or ends with it spans. */
+    private Span extent(Expr e) {
+        return extents.getOrDefault(e, e.span());
+    }
+
+    /** Records that {@code e}, located at its span, covers {@code extent}. */
+    private <E extends Expr> E spanning(E e, Span extent) {
+        if (extent.equals(e.span())) extents.remove(e);
+        else extents.put(e, extent);
+        return e;
+    }
+
     // ---- token plumbing
 
     private void advance() throws CompileException {
@@ -512,9 +582,9 @@ public final class Parser {
         return t;
     }
 
+    /** A syntax error at the token in hand, where bison reports it: the token's location. */
     private CompileException unexpected(String expected) {
-        Span span = tok.is(TokenKind.EOF) ? new Span(Math.max(0, tok.span().start() - 1), tok.span().start()) : tok.span();
-        return error(span, "syntax error, unexpected " + tok.describe() + ", expecting " + expected);
+        return error(tok.span(), "syntax error, unexpected " + tok.describe() + ", expecting " + expected);
     }
 
     private CompileException error(Span span, String message) {

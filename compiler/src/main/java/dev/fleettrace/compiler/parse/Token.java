@@ -5,9 +5,11 @@ import dev.fleettrace.compiler.diag.Span;
 /**
  * One token. {@code text} is the identifier, map or variable name (without {@code @}/{@code $}), the
  * decoded string literal, or the raw attach point; {@code value} holds integer literals and positional
- * parameter numbers.
+ * parameter numbers. {@code span} is the token's location as bpftrace's lexer gives it, which
+ * diagnostics point at: it begins where the last whitespace ended, so it may take in the tokens
+ * just before (see {@link Lexer}). {@code start} is where the token's own text begins.
  */
-public record Token(TokenKind kind, String text, long value, Span span) {
+public record Token(TokenKind kind, String text, long value, Span span, int start) {
 
     public boolean is(TokenKind k) {
         return kind == k;

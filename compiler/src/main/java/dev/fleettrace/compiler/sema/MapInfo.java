@@ -40,7 +40,7 @@ public record MapInfo(String name, AggKind kind, List<Type> keyTypes, Type value
     private static Type typeOf(FieldKind k) {
         return switch (k) {
             case INT -> Type.Int.INT64;
-            case UINT -> Type.Int.UINT64;
+            case UINT, POINTER -> Type.Int.UINT64;
             case STRING, STACK -> new Type.Str(SemanticAnalyser.STRLEN);
             // The schema does not carry the elements' types: END and interval blocks can print the map, not take it apart.
             case TUPLE -> new Type.Tuple(List.of());

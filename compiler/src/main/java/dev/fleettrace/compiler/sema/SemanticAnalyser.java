@@ -195,7 +195,7 @@ public final class SemanticAnalyser {
                 }
                 Type prev = ctx.vars().get(var.name());
                 if (prev != null && !compatible(prev, t)) {
-                    error(var.span(), "Type mismatch for $" + var.name() + ": trying to assign value of type '" + t
+                    error(span, "Type mismatch for $" + var.name() + ": trying to assign value of type '" + t
                             + "' when variable already contains a value of type '" + prev + "'");
                     return;
                 }
@@ -204,14 +204,15 @@ public final class SemanticAnalyser {
             }
             case Stmt.If(Expr cond, Block then, Optional<Stmt> otherwise, Span span) -> {
                 Type t = expr(cond, ctx);
-                if (t != null && !(t instanceof Type.Int)) error(cond.span(), "Invalid condition in if(): " + t);
+                // bpftrace 0.17 reports this one without a location: line 1, column 1, no caret.
+                if (t != null && !(t instanceof Type.Int)) error(new Span(0, 0), "Invalid condition in if(): " + kindName(t));
                 block(then, ctx, loopDepth);
                 otherwise.ifPresent(o -> stmt(o, ctx, loopDepth));
             }
             case Stmt.Unroll(Expr count, Block body, Span span) -> {
                 long n = literal(count, ctx);
-                if (n > 100) error(count.span(), "unroll maximum value is 100");
-                else if (n < 1) error(count.span(), "unroll minimum value is 1");
+                if (n > 100) error(span, "unroll maximum value is 100");
+                else if (n < 1) error(span, "unroll minimum value is 1");
                 block(body, ctx, loopDepth);
             }
             case Stmt.While(Expr cond, Block body, Span span) -> {
@@ -227,7 +228,8 @@ public final class SemanticAnalyser {
     }
 
     private void assignMap(Expr.MapRef map, Expr value, Ctx ctx) {
-        List<Type> keyTypes = keyTypes(map, ctx);
+        // bpftrace checks the value's type against the map's before its key's.
+        List<Type> keyTypes = keyTypes(map, ctx, false);
         AggKind kind = AggKind.VALUE;
         Type valueType;
         long lmin = 0, lmax = 0, lstep = 0;
@@ -248,7 +250,7 @@ public final class SemanticAnalyser {
                 Type arg = expr(c.args().getFirst(), ctx);
                 if (arg == null) return;
                 if (!(arg instanceof Type.Int ai)) {
-                    error(c.args().getFirst().span(), c.name() + "() only supports integer arguments (" + arg + " provided)");
+                    error(c.span(), c.name() + "() only supports integer arguments (" + kindName(arg) + " provided)");
                     return;
                 }
                 signed = ai.signed();
@@ -286,14 +288,15 @@ public final class SemanticAnalyser {
         }
         if (keyTypes == null) return;
         MapInfo prev = maps.get(map.name());
+        if (prev != null && (prev.kind() != kind || (kind == AggKind.VALUE && !compatible(prev.value(), valueType)))) {
+            error(map.span(), "Type mismatch for " + map.displayName() + ": trying to assign value of type '" + valueType
+                    + "' when map already contains a value of type '" + prev.value());
+            return;
+        }
+        if (!keysMatch(map, keyTypes)) return;
         if (prev == null) {
             maps.put(map.name(), new MapInfo(map.name(), kind, keyTypes, valueType, lmin, lmax, lstep, map.span()));
         } else {
-            if (prev.kind() != kind || (kind == AggKind.VALUE && !compatible(prev.value(), valueType))) {
-                error(map.span(), "Type mismatch for " + map.displayName() + ": trying to assign value of type '" + valueType
-                        + "' when map already contains a value of type '" + prev.value());
-                return;
-            }
             if (kind == AggKind.LHIST && (prev.lhistMin() != lmin || prev.lhistMax() != lmax || prev.lhistStep() != lstep)) {
                 error(value.span(), "Different lhist bounds in a single map unsupported");
                 return;
@@ -307,6 +310,21 @@ public final class SemanticAnalyser {
 
     /** Types a map's key parts and checks them against the map's earlier uses; null on error. */
     private List<Type> keyTypes(Expr.MapRef map, Ctx ctx) {
+        return keyTypes(map, ctx, true);
+    }
+
+    private boolean keysMatch(Expr.MapRef map, List<Type> kt) {
+        MapInfo prev = maps.get(map.name());
+        if (prev != null && !keysCompatible(prev.keyTypes(), kt)) {
+            error(map.span(), "Argument mismatch for " + map.displayName() + ": trying to access with arguments: " + describe(kt)
+                    + " when map expects arguments: " + describe(prev.keyTypes()));
+            return false;
+        }
+        return true;
+    }
+
+    /** Types a map's key parts, and with {@code check} checks them against the map's earlier uses; null on error. */
+    private List<Type> keyTypes(Expr.MapRef map, Ctx ctx, boolean check) {
         List<Type> kt = new ArrayList<>();
         for (Expr k : map.keys()) {
             Type t = expr(k, ctx);
@@ -315,19 +333,13 @@ public final class SemanticAnalyser {
                 kt.addAll(tup.elements().stream().map(SemanticAnalyser::keyPart).toList());
                 continue;
             }
-            if (!(t instanceof Type.Int || t instanceof Type.Str || t instanceof Type.Symbolized)) {
+            if (!(t instanceof Type.Int || t instanceof Type.Str || t instanceof Type.Symbolized || t instanceof Type.Pointer)) {
                 error(k.span(), "Invalid map key type: " + t);
                 return null;
             }
             kt.add(keyPart(t));
         }
-        MapInfo prev = maps.get(map.name());
-        if (prev != null && !keysCompatible(prev.keyTypes(), kt)) {
-            error(map.span(), "Argument mismatch for " + map.displayName() + ": trying to access with arguments: " + describe(kt)
-                    + " when map expects arguments: " + describe(prev.keyTypes()));
-            return null;
-        }
-        return kt;
+        return !check || keysMatch(map, kt) ? kt : null;
     }
 
     private static Type keyPart(Type t) {
@@ -355,6 +367,7 @@ public final class SemanticAnalyser {
         return switch (a) {
             case Type.Int x -> b instanceof Type.Int;
             case Type.Str x -> b instanceof Type.Str;
+            case Type.Pointer x -> b instanceof Type.Pointer y && pointeeName(x).equals(pointeeName(y)) && x.user() == y.user();
             case Type.Tuple x -> b instanceof Type.Tuple y && keysCompatible(x.elements(), y.elements());
             default -> a.equals(b);
         };
@@ -442,7 +455,7 @@ public final class SemanticAnalyser {
                 Type b = expr(t.otherwise(), ctx);
                 if (c == null || a == null || b == null) yield null;
                 if (!(c instanceof Type.Int)) {
-                    error(t.cond().span(), "Invalid condition in ternary: " + c);
+                    error(t.span(), "Invalid condition in ternary: " + kindName(c));
                     yield null;
                 }
                 if (!compatible(a, b)) {
@@ -484,8 +497,13 @@ public final class SemanticAnalyser {
     private Type builtin(Expr.Builtin b, Ctx ctx) {
         String n = b.name();
         switch (n) {
-            case "pid", "tid", "uid", "gid", "cpu", "numaid", "cgroup", "nsecs", "elapsed", "jiffies", "cpid", "curtask" -> {
+            case "pid", "tid", "uid", "gid", "cpu", "numaid", "cgroup", "nsecs", "elapsed", "jiffies", "cpid" -> {
                 return Type.Int.UINT64;
+            }
+            case "curtask" -> {
+                // With BTF, bpftrace types it as the kernel's struct task_struct *: curtask->real_parent->pid.
+                Optional<Type.Struct> task = facts.btf().flatMap(btf -> BtfTypes.named(btf, "struct task_struct"));
+                return task.<Type>map(t -> new Type.Pointer(t, false)).orElse(Type.Int.UINT64);
             }
             case "rand" -> {
                 return Type.Int.UINT32;
@@ -631,8 +649,64 @@ public final class SemanticAnalyser {
             return new Type.Int(64, li.signed() && ri.signed());
         }
         if (l instanceof Type.Str && r instanceof Type.Str && (b.op() == BinOp.EQ || b.op() == BinOp.NE)) return Type.Int.INT64;
+        if (l instanceof Type.Pointer || r instanceof Type.Pointer) return pointerBinary(b, l, r);
         error(b.span(), "Type mismatch for '" + b.op().symbol + "': comparing '" + l + "' with '" + r + "'");
         return null;
+    }
+
+    /**
+     * Pointers as bpftrace 0.17 takes them: compared with pointers and integers; {@code p + n}, {@code n + p}
+     * and {@code p - n} step by the pointee's size, as in C; nothing else (not even {@code &&}, {@code ||}).
+     */
+    private Type pointerBinary(Expr.Binary b, Type l, Type r) {
+        boolean leftPtr = l instanceof Type.Pointer;
+        Type.Pointer p = (Type.Pointer) (leftPtr ? l : r);
+        Type other = leftPtr ? r : l;
+        boolean compare = b.op().comparison();
+        if (other instanceof Type.Pointer q && compare) {
+            if (report && !pointeeName(p).equals(pointeeName(q)))
+                diags.warning(b.span(), "comparison of distinct pointer types ('" + pointeeName((Type.Pointer) l) + ", '" + pointeeName((Type.Pointer) r) + "')");
+            return Type.Int.INT64;
+        }
+        if (other instanceof Type.Int) {
+            if (b.op() == BinOp.ADD || (b.op() == BinOp.SUB && leftPtr)) {
+                return p.pointee() instanceof Type.Struct ps ? new Type.Pointer(p.user() ? ps : completeStruct(ps), p.user()) : p;
+            }
+            if (compare) return Type.Int.INT64;
+        }
+        error(operatorSpan(b), "The " + b.op().symbol + " operator can not be used on expressions of types " + l + ", " + r);
+        return null;
+    }
+
+    private static String pointeeName(Type.Pointer p) {
+        return p.pointee().toString();
+    }
+
+    /**
+     * bpftrace's location of a binary operator: its symbol, from where the last whitespace before it
+     * ended (its lexer moves a location's start only on whitespace: {@code a-1} puts {@code -} at {@code a-}).
+     */
+    private Span operatorSpan(Expr.Binary b) {
+        String text = source.text();
+        int at = text.indexOf(b.op().symbol, b.left().span().end());
+        if (at < 0 || at >= b.right().span().start()) return b.span();
+        int begin = at;
+        while (begin > 0 && !Character.isWhitespace(text.charAt(begin - 1))) begin--;
+        return new Span(begin, at + b.op().symbol.length());
+    }
+
+    /** bpftrace's name of a value's kind in messages ({@code (pointer provided)}, {@code Invalid condition in if(): string}). */
+    static String kindName(Type t) {
+        return switch (t) {
+            case Type.Int i -> "integer";
+            case Type.Str s -> "string";
+            case Type.Pointer p -> "pointer";
+            case Type.Struct s -> "record";
+            case Type.Tuple tu -> "tuple";
+            case Type.Array a -> "array";
+            case Type.None n -> "none";
+            default -> t.toString();
+        };
     }
 
     private Type unary(Expr.Unary u, Ctx ctx) {
@@ -858,7 +932,12 @@ public final class SemanticAnalyser {
                     error(c.span(), "Non-map print() only takes 1 argument, " + args.size() + " found");
                     return null;
                 }
-                return expr(args.getFirst(), ctx) == null ? null : Type.NONE;
+                Type pt = expr(args.getFirst(), ctx);
+                if (pt instanceof Type.Pointer) {
+                    error(c.span(), pt + " type passed to print() is not printable");
+                    return null;
+                }
+                return pt == null ? null : Type.NONE;
             }
             case "clear", "zero" -> {
                 if (args.size() != 1) {

@@ -102,7 +102,10 @@ class GoldenDisassemblyTest {
                         + "uretprobe:pwl-debug:pwl_typed { @r = sum(*uaddr(\"pwl_counter\")); } usdt:pwl-debug:pwl:tick { @u = sum(*uaddr(\"pwl_counter\")); }"),
                 Arguments.of("probe-usym-ksym", "uprobe:pwl:pwl_work { @[usym(uaddr(\"pwl_work\")), ksym(kaddr(\"jiffies\"))] = count(); }"),
                 Arguments.of("probe-struct-fields", "tracepoint:syscalls:sys_enter_getppid { $t = (struct task_struct *)curtask; "
-                        + "@[$t->comm, $t->real_parent->pid, $t->se.on_rq, $t->in_iowait, $t->flags_low] = count(); @sz = sizeof(struct task_struct); }"));
+                        + "@[$t->comm, $t->real_parent->pid, $t->se.on_rq, $t->in_iowait, $t->flags_low] = count(); @sz = sizeof(struct task_struct); }"),
+                // curtask typed from BTF; pointer arithmetic steps by sizeof(struct task_struct) (80 in the fixture); a pointer key.
+                Arguments.of("probe-curtask-pointer", "tracepoint:syscalls:sys_enter_getppid { @[curtask] = sum(curtask->real_parent->pid); "
+                        + "@s = (curtask + pid)->pid; @p = (uint64)(2 + curtask - 1); }"));
     }
 
     /** Asynchronous actions in kernel probes, and the unsafe helpers (compiled with --unsafe). */

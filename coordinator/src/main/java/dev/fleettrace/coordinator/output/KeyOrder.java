@@ -20,7 +20,7 @@ final class KeyOrder {
         return (a, b) -> {
             for (int i = 0; i < kinds.size(); i++) {
                 int c = switch (kinds.get(i)) {
-                    case INT, UINT -> Long.compareUnsigned(Long.reverseBytes((Long) a.key().get(i)), Long.reverseBytes((Long) b.key().get(i)));
+                    case INT, UINT, POINTER -> Long.compareUnsigned(Long.reverseBytes((Long) a.key().get(i)), Long.reverseBytes((Long) b.key().get(i)));
                     case STRING, STACK, TUPLE -> Arrays.compareUnsigned((byte[]) a.key().get(i), (byte[]) b.key().get(i));
                 };
                 if (c != 0) return c;
@@ -39,7 +39,7 @@ final class KeyOrder {
         Comparator<Row> byParts = (a, b) -> {
             for (int i = 0; i < kinds.size(); i++) {
                 int c = switch (kinds.get(i)) {
-                    case INT, UINT -> Long.compareUnsigned((Long) a.key().get(i), (Long) b.key().get(i));
+                    case INT, UINT, POINTER -> Long.compareUnsigned((Long) a.key().get(i), (Long) b.key().get(i));
                     case STRING, TUPLE -> Arrays.compareUnsigned((byte[]) a.key().get(i), (byte[]) b.key().get(i));
                     case STACK -> 0;
                 };

@@ -39,7 +39,7 @@ final class Deltas {
         Object[] parts = new Object[s.key().size()];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = switch (s.key().get(i)) {
-                case INT, UINT -> (long) (r.nextInt(12) - 3) * (r.nextInt(20) == 0 ? Long.MAX_VALUE / 7 : 1);
+                case INT, UINT, POINTER -> (long) (r.nextInt(12) - 3) * (r.nextInt(20) == 0 ? Long.MAX_VALUE / 7 : 1);
                 case STRING, STACK -> "k" + r.nextInt(9);
                 case TUPLE -> throw new IllegalArgumentException("the generated schemas have no tuple keys");
             };

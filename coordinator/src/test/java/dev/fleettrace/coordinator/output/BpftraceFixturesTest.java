@@ -156,6 +156,21 @@ class BpftraceFixturesTest {
                         f.count("@g");
                     }
                 }), NOTHING));
+        cs.add(new Case(c.resolve("probe-uprobe-dwarf-args"), List.of(m("@us", AggKind.MIN, UINT), m("@big", AggKind.MIN, INT), m("@bigsum", AggKind.SUM, INT),
+                m("@flag", AggKind.MAX, UINT), m("@flags", AggKind.STATS, UINT), m("@names", AggKind.COUNT, UINT, STRING), m("@h", AggKind.HIST, UINT),
+                lh("@l", 200, 260, 10)), 3,
+                (f, ev) -> ev.forEach(e -> {
+                    if (e instanceof Workload.Typed t) {
+                        f.min("@us", t.us());
+                        f.min("@big", t.big());
+                        f.sum("@bigsum", t.big());
+                        f.max("@flag", t.flag());
+                        f.stats("@flags", t.flag());
+                        f.count("@names", t.name());
+                        f.hist("@h", t.us());
+                        f.lhist("@l", t.flag());
+                    }
+                }), NOTHING));
         cs.add(new Case(c.resolve("probe-uprobe-libc"), List.of(m("@", AggKind.COUNT, UINT)), 3,
                 (f, ev) -> ev.forEach(e -> { if (e instanceof Workload.Malloc) f.count("@"); }), NOTHING));
 

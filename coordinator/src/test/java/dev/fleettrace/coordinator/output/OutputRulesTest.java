@@ -66,6 +66,19 @@ class OutputRulesTest {
         assertEquals(1L, buckets.get(Buckets.log2Index(5)));
     }
 
+    /** Recorded from bpftrace 0.17 (conformance case lang-curtask): a pointer key part prints 0x and lowercase hex. */
+    @Test
+    void pointerKeysPrintInHex() {
+        MapSchema s = MapSchema.of("@hex", AggKind.COUNT, List.of(FieldKind.POINTER, FieldKind.INT), FieldKind.UINT);
+        Fleet f = new Fleet(List.of(s), 2, 2);
+        for (int i = 0; i < 70; i++) f.count("@hex", 0xabc000L, 7L);
+        f.count("@hex", 0L, 1L);
+        f.count("@hex", 0xffff888102f1b240L, 2L);
+        var view = MapViews.of(f.state().map("@hex"), HostRule.DEFAULT);
+        assertEquals("@hex[0x0, 1]: 1\n@hex[0xffff888102f1b240, 2]: 1\n@hex[0xabc000, 7]: 70\n", new TextPrinter().print(view));
+        assertEquals("{\"type\": \"map\", \"data\": {\"@hex\": {\"0x0,1\": 1, \"0xffff888102f1b240,2\": 1, \"0xabc000,7\": 70}}}\n", new JsonPrinter().print(view));
+    }
+
     @Test
     void stackValuesAreJoinedWithoutNewlines() {
         MapSchema s = MapSchema.of("@k", AggKind.VALUE, List.of(FieldKind.INT), FieldKind.STACK);

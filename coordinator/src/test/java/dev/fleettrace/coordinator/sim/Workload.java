@@ -35,6 +35,34 @@ public final class Workload {
         }
     }
 
+    /**
+     * One call of {@code pwl_typed(...)} in pwl's typed mode: its arguments as C converts them
+     * ({@code (signed char)(-i - 1)}, {@code (unsigned short)(65535 - i)}, ...).
+     */
+    public record Typed(long i) implements Event {
+        private static final String[] NAMES = {"alpha", "beta", "gamma"};
+
+        public long sc() {
+            return (byte) (-i - 1);
+        }
+
+        public long us() {
+            return (65535 - i) & 0xffff;
+        }
+
+        public long big() {
+            return -3000000000L * (i + 1);
+        }
+
+        public String name() {
+            return NAMES[(int) (i % 3)];
+        }
+
+        public long flag() {
+            return (200 + i) & 0xff;
+        }
+    }
+
     /** {@code malloc(12345)} in pwl's malloc mode. */
     public record Malloc(long size) implements Event {}
 
@@ -75,6 +103,9 @@ public final class Workload {
             }
             case "malloc" -> {
                 for (int i = 0; i < n; i++) out.add(new Malloc(12345));
+            }
+            case "typed" -> {
+                for (long i = 0; i < n; i++) out.add(new Typed(i));
             }
             default -> throw new IllegalArgumentException(mode);
         }

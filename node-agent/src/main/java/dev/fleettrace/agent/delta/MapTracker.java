@@ -346,7 +346,7 @@ abstract sealed class MapTracker {
                 return;
             }
             out.add(switch (kind) {
-                case INT, UINT -> entry(key, List.of(CanonicalKey.readInt(values, voff, Math.min(8, size), kind == FieldKind.INT)));
+                case INT, UINT, POINTER -> entry(key, List.of(CanonicalKey.readInt(values, voff, Math.min(8, size), kind == FieldKind.INT)));
                 case STRING -> new DeltaEntry(ByteBuffer.wrap(key), List.of(), ByteBuffer.wrap(Arrays.copyOf(s.value, strlen(s.value))), false);
                 case STACK -> new DeltaEntry(ByteBuffer.wrap(key), List.of(), ByteBuffer.wrap(s.value.clone()), false);
                 // Tuples travel in their canonical form: the coordinator prints them without the kernel layout.

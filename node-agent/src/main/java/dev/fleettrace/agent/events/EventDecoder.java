@@ -105,7 +105,7 @@ public final class EventDecoder {
                 continue;
             }
             switch (a.kind()) {
-                case INT, UINT -> args.add(b.getLong(start + a.offset()));
+                case INT, UINT, POINTER -> args.add(b.getLong(start + a.offset()));
                 case STRING, STACK -> {
                     int len = 0;
                     while (len < a.size() && b.get(start + a.offset() + len) != 0) len++;
