@@ -42,6 +42,11 @@ class DiagnosticsTest {
             BEGIN { @ = $y; }                                                | stdin:1:13-15: ERROR: Undefined or undeclared variable: $y
             END { clear(1); }                                                | stdin:1:7-15: ERROR: clear() expects a map to be provided
             BEGIN { @x = foo(1); }                                           | stdin:1:14-17: ERROR: Unknown function: foo
+            tracepoint:syscalls:sys_enter_read / comm / { }                 | stdin:1:36-44: ERROR: Invalid type for predicate: string
+            tracepoint:syscalls:sys_enter_read /(comm)/ { }                 | stdin:1:36-44: ERROR: Invalid type for predicate: string
+            BEGIN { @x = lhist(1, -1, 10, 1); }                              | stdin:1:14-33: ERROR: lhist() min must be non-negative (provided min -1)
+            BEGIN { @x = lhist(1, 0, 10, 0); }                               | stdin:1:14-32: ERROR: lhist() step must be >= 1 (0 provided)
+            BEGIN { @x =foo(1); }                                            | stdin:1:12-16: ERROR: Unknown function: foo
             BEGIN { @ = count(); @[1] = 2; }                                 | stdin:1:22-26: ERROR: Type mismatch for @: trying to assign value of type 'int64' when map already contains a value of type 'count
             BEGIN { @[1] = 1; @["a"] = "b"; }                                | stdin:1:19-25: ERROR: Type mismatch for @: trying to assign value of type 'string[2]' when map already contains a value of type 'int64
             BEGIN { $x = 1; $x = "s"; }                                      | stdin:1:20-21: ERROR: Type mismatch for $x: trying to assign value of type 'string[2]' when variable already contains a value of type 'int64'
@@ -98,7 +103,6 @@ class DiagnosticsTest {
             BEGIN { "abc }                                     | stdin:1:9-15: ERROR: unterminated string
             BEGIN { @x = 0x; }                                 | stdin:1:14-16: ERROR: invalid integer: 0x
             BEGIN { break; }                                   | stdin:1:9-14: ERROR: break used outside of a loop
-            BEGIN { @x = lhist(5, -1, 10, 1); }                | stdin:1:23-25: ERROR: lhist() min must be non-negative (provided min -1)
             """)
     void fleettracesOwnSyntaxMessagesPointAtTheOffendingToken(String program, String expected) {
         assertEquals(expected, firstLine(program.strip()));

@@ -43,7 +43,7 @@ final class ContextAccess {
         return switch (e) {
             case Expr.Builtin b -> b.name().equals("args") || b.name().matches("s?arg[0-9]+") || b.name().equals("retval")
                     || b.name().equals("kstack") || b.name().equals("ustack");
-            case Expr.Call c -> c.name().equals("kstack") || c.name().equals("ustack") || c.name().equals("uaddr");
+            case Expr.Call c -> c.name().equals("kstack") || c.name().equals("ustack") || c.name().equals("uaddr") || c.name().equals("reg");
             default -> false;
         };
     }
@@ -55,6 +55,12 @@ final class ContextAccess {
         if (n.matches("sarg[0-9]+")) return stackArg(Integer.parseInt(n.substring(4)));
         if (n.equals("retval")) return retval(b);
         throw new ProbeCodegen.Unsupported(b.span(), "the " + n + " builtin is not supported in kernel probes yet");
+    }
+
+    /** {@code reg("ip")}: a saved register by bpftrace's name, from {@code struct pt_regs} (perf events' context starts with one). */
+    Val reg(String name) {
+        int off = 8 * dev.fleettrace.compiler.sema.SemanticAnalyser.REGISTERS.indexOf(name);
+        return g.produce(x -> g.a.load(Size.DW, x, Reg.R6, off));
     }
 
     private Val arg(Expr.Builtin b, int i) {

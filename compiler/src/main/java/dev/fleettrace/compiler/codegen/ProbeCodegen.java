@@ -886,6 +886,8 @@ final class ProbeCodegen {
             case Expr.Call c when c.name().equals("uaddr") && ctx.relocatable() -> ctx.relocated(prog.constant(c));
             case Expr.Call c when prog.constant(c) != null -> new Val.Const(prog.constant(c));
             case Expr.Call c when c.name().equals("strncmp") -> strncmp(c);
+            case Expr.Call c when c.name().equals("reg") -> ctx.reg(((Expr.StrLit) c.args().getFirst()).value());
+            case Expr.Call c when c.name().equals("kptr") || c.name().equals("uptr") -> intExpr(c.args().getFirst());
             case Expr.Builtin b -> builtin(b);
             case Expr.Var v -> new Val.Slot(vars.get(v.name()), false);
             case Expr.MapRef m -> mapRead(m);

@@ -158,7 +158,7 @@ public final class SemanticAnalyser {
             Ctx ctx = new Ctx(ts, new LinkedHashMap<>(), ts.isEmpty() ? Kind.TRACEPOINT : kindOf(ts.getFirst()));
             p.predicate().ifPresent(pred -> {
                 Type t = expr(pred, ctx);
-                if (t != null && !(t instanceof Type.Int)) error(pred.span(), "Invalid type for predicate: " + t);
+                if (t != null && !(t instanceof Type.Int)) error(predicateSpan(pred), "Invalid type for predicate: " + kindName(t));
             });
             block(p.body(), ctx, 0);
             infos.add(new TypedProgram.ProbeInfo(p, ts, ctx.vars()));
@@ -260,9 +260,9 @@ public final class SemanticAnalyser {
                 lmax = literal(c.args().get(2), ctx);
                 lstep = literal(c.args().get(3), ctx);
                 if (report) {
-                    if (lmin < 0) error(c.args().get(1).span(), "lhist() min must be non-negative (provided min " + lmin + ")");
+                    if (lmin < 0) error(c.span(), "lhist() min must be non-negative (provided min " + lmin + ")");
                     else if (lmin > lmax) error(c.span(), "lhist() min must be less than max (provided min " + lmin + " and max " + lmax + ")");
-                    else if (lstep <= 0) error(c.args().get(3).span(), "lhist() step must be >= 1 (" + lstep + " provided)");
+                    else if (lstep <= 0) error(c.span(), "lhist() step must be >= 1 (" + lstep + " provided)");
                     else if ((lmax - lmin) / lstep > 1000) error(c.span(), "lhist() too many buckets, must be <= 1000 (would need " + (lmax - lmin) / lstep + ")");
                 }
             }
@@ -501,6 +501,10 @@ public final class SemanticAnalyser {
                 return Type.Int.UINT64;
             }
             case "curtask" -> {
+                if (ctx.kind() == Kind.END || ctx.kind() == Kind.INTERVAL) {
+                    error(b.span(), "curtask is not available in END and interval blocks: they run on the coordinator, which is no task on the traced hosts (read it in a probe and keep what you need in a map)");
+                    return null;
+                }
                 // With BTF, bpftrace types it as the kernel's struct task_struct *: curtask->real_parent->pid.
                 Optional<Type.Struct> task = facts.btf().flatMap(btf -> BtfTypes.named(btf, "struct task_struct"));
                 return task.<Type>map(t -> new Type.Pointer(t, false)).orElse(Type.Int.UINT64);
@@ -695,6 +699,51 @@ public final class SemanticAnalyser {
         return new Span(begin, at + b.op().symbol.length());
     }
 
+    /** bpftrace's x86-64 register names for {@code reg()}, in {@code struct pt_regs} order (8 bytes each). */
+    public static final List<String> REGISTERS = List.of("r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx",
+            "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss");
+
+    /** {@code reg("name")}: a saved register, where the context holds them (kprobes, uprobes, usdt, perf events). */
+    private Type reg(Expr.Call c, Ctx ctx) {
+        List<Expr> args = c.args();
+        if (args.size() != 1) {
+            error(c.span(), "reg() requires one argument (" + args.size() + " provided)");
+            return null;
+        }
+        if (!(args.getFirst() instanceof Expr.StrLit name)) {
+            Type t = expr(args.getFirst(), ctx);
+            if (t != null) error(c.span(), "reg() expects a string literal (" + kindName(t) + " provided)");
+            return null;
+        }
+        String where = switch (ctx.kind()) {
+            case BEGIN -> "BEGIN";
+            case END -> "END";
+            case TRACEPOINT -> "tracepoint";
+            case INTERVAL -> "interval";
+            case KFUNC -> "kfunc";
+            case KRETFUNC -> "kretfunc";
+            case RAWTRACEPOINT -> "rawtracepoint";
+            default -> null;
+        };
+        if (where != null) {
+            error(c.span(), "reg can not be used with \"" + where + "\" probes");
+            return null;
+        }
+        if (!REGISTERS.contains(name.value())) {
+            error(c.span(), "'" + name.value() + "' is not a valid register on this architecture (x86_64)");
+            return null;
+        }
+        return Type.Int.UINT64;
+    }
+
+    /** A predicate as bpftrace locates it: from its opening slash to its closing one. */
+    private Span predicateSpan(Expr pred) {
+        String text = source.text();
+        int open = text.lastIndexOf('/', pred.span().start());
+        int close = text.indexOf('/', pred.span().end());
+        return open < 0 || close < 0 ? pred.span() : new Span(open, close + 1);
+    }
+
     /** bpftrace's name of a value's kind in messages ({@code (pointer provided)}, {@code Invalid condition in if(): string}). */
     static String kindName(Type t) {
         return switch (t) {
@@ -884,7 +933,9 @@ public final class SemanticAnalyser {
 
     private Type call(Expr.Call c, Ctx ctx) {
         List<Expr> args = c.args();
-        Span nameSpan = new Span(c.span().start(), c.span().start() + c.name().length());
+        // The name token's location: from where the call's location begins to the end of the name.
+        int nameAt = source.text().indexOf(c.name(), c.span().start());
+        Span nameSpan = new Span(c.span().start(), nameAt < 0 ? c.span().start() + c.name().length() : nameAt + c.name().length());
         switch (c.name()) {
             case "count", "sum", "avg", "min", "max", "stats", "hist", "lhist" -> {
                 error(c.span(), c.name() + "() should be directly assigned to a map");
@@ -1034,7 +1085,25 @@ public final class SemanticAnalyser {
             case "ntop" -> {
                 return ntop(c, ctx);
             }
-            case "buf", "macaddr", "reg", "kptr", "uptr", "strftime", "path",
+            case "reg" -> {
+                return reg(c, ctx);
+            }
+            case "kptr", "uptr" -> {
+                if (args.size() != 1) {
+                    error(c.span(), c.name() + "() requires one argument (" + args.size() + " provided)");
+                    return null;
+                }
+                Type t = expr(args.getFirst(), ctx);
+                if (t == null) return null;
+                // An annotation: the value is unchanged, a pointer now points into kernel (kptr) or user (uptr) memory.
+                if (t instanceof Type.Pointer p) return new Type.Pointer(p.pointee(), c.name().equals("uptr"));
+                if (!(t instanceof Type.Int)) {
+                    error(c.span(), c.name() + "() only supports integer or pointer arguments (" + kindName(t) + " provided)");
+                    return null;
+                }
+                return t;
+            }
+            case "buf", "macaddr", "strftime", "path",
                  "sizeof", "offsetof", "unwatch", "skboutput", "debugf", "strcontains", "pton", "percpu_kaddr", "len" -> {
                 error(c.span(), c.name() + "() is not supported yet");
                 return null;

@@ -48,6 +48,13 @@ class PointerSemanticsTest {
         assertEquals(expected, firstLine(program.strip()));
     }
 
+    /** fleettrace's own: END and interval blocks run on the coordinator, where there is no task to point at. */
+    @Test
+    void curtaskIsRefusedWhereNoTaskRuns() {
+        assertEquals("stdin:1:22-29: ERROR: curtask is not available in END and interval blocks: they run on the coordinator, which is no task on the traced hosts (read it in a probe and keep what you need in a map)",
+                firstLine("END { printf(\"%d\\n\", curtask->pid); }"));
+    }
+
     @Test
     void theOperatorAloneIsMarkedForAnInvalidUnaryOperator() throws Exception {
         CompileException e = assertThrows(CompileException.class, () -> Compiler.compile(Source.stdin("BEGIN { @n = !curtask; }"), Fixtures.probeFacts(), CompileOptions.defaults()));
