@@ -227,6 +227,9 @@ public final class JobRunner {
                     }
                 }
                 case SYSTEM -> ev.setText(SystemCommand.run(ev.getText()));
+                // exit() here: stop this host's probes now, as bpftrace does, rather than when the
+                // coordinator's stop comes back (a round trip through Kafka, during which they would count on).
+                case EXIT -> program.detach();
                 default -> {}
             }
             events.add(ev);
