@@ -37,14 +37,19 @@ public sealed interface Expr extends Node {
     /** {@code $name}: a scratch variable, local to one probe. */
     record Var(String name, Span span) implements Expr {}
 
-    /** {@code name(args...)}: a builtin function or an aggregation. */
-    record Call(String name, List<Expr> args, Span span) implements Expr {
+    /** {@code name(args...)}: a builtin function or an aggregation; {@code nameSpan} is its name's location. */
+    record Call(String name, List<Expr> args, Span span, Span nameSpan) implements Expr {
         public Call {
             args = List.copyOf(args);
         }
     }
 
-    record Binary(BinOp op, Expr left, Expr right, Span span) implements Expr {}
+    /**
+     * {@code left op right}. {@code span} runs from the left operand's location to the right's (where
+     * bpftrace reports the operands' type mismatch); {@code opSpan} is the operator's own location,
+     * where bpftrace reports an operator its operands do not allow.
+     */
+    record Binary(BinOp op, Expr left, Expr right, Span span, Span opSpan) implements Expr {}
 
     record Unary(UnOp op, Expr operand, Span span) implements Expr {}
 

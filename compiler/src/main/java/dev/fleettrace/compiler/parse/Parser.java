@@ -51,8 +51,6 @@ public final class Parser {
     private boolean inPredicate;
     /** The text an expression covers (bison's {@code @$}), where its span is not that. */
     private final Map<Expr, Span> extents = new IdentityHashMap<>();
-    /** Binary operations' operators (see {@link #binary}). */
-    private final Map<Expr, Span> operators = new IdentityHashMap<>();
     /** The first {@code *} of the type {@link #typeName()} last read, if it has one. */
     private Span firstStar;
 
@@ -99,12 +97,14 @@ public final class Parser {
         }
         advance();
         Optional<Expr> pred = Optional.empty();
+        Span predSpan = Span.NONE;
         if (tok.is(TokenKind.SLASH)) {
+            Span open = tok.span();
             advance();
             inPredicate = true;
             Expr e = expr();
             inPredicate = false;
-            expect(TokenKind.SLASH);
+            predSpan = open.to(expect(TokenKind.SLASH).span());
             pred = Optional.of(e);
         }
         if (tok.is(TokenKind.EOF) && pred.isEmpty()) {
@@ -114,7 +114,7 @@ public final class Parser {
         if (!tok.is(TokenKind.LBRACE)) throw unexpected("{");
         // The next probe starts with an attach point, lexed from where the block ended.
         Block body = block();
-        return new Probe(aps, pred, body, aps.getFirst().span().to(body.span()));
+        return new Probe(aps, pred, predSpan, body, aps.getFirst().span().to(body.span()));
     }
 
     private Block block() throws CompileException {
@@ -493,7 +493,7 @@ public final class Parser {
                     advance();
                     List<Expr> args = exprList(TokenKind.RPAREN);
                     Span end = expect(TokenKind.RPAREN).span();
-                    return new Expr.Call(t.text(), args, t.span().to(end));
+                    return new Expr.Call(t.text(), args, t.span().to(end), t.span());
                 }
                 return new Expr.Builtin(t.text(), t.span());
             }
@@ -535,18 +535,16 @@ public final class Parser {
 
     /**
      * A binary operation. bpftrace locates it at its operator, and reports its operands' type
-     * mismatch from its left operand's location to its right's: that is its span here, and the
-     * operator is kept in {@link #operators} for the operations around it.
+     * mismatch from its left operand's location to its right's: that is its span here.
      */
     private Expr binary(BinOp op, Expr left, Expr right, Token opTok) {
-        Expr.Binary b = new Expr.Binary(op, left, right, located(left).to(located(right)));
-        operators.put(b, opTok.span());
+        Expr.Binary b = new Expr.Binary(op, left, right, located(left).to(located(right)), opTok.span());
         return spanning(b, extent(left).to(extent(right)));
     }
 
     /** Where bpftrace locates {@code e}: its span, or a binary operation's operator. */
-    private Span located(Expr e) {
-        return operators.getOrDefault(e, e.span());
+    private static Span located(Expr e) {
+        return e instanceof Expr.Binary b ? b.opSpan() : e.span();
     }
 
     /** The text {@code e} covers, parentheses included: what a rule that starts or ends with it spans. */

@@ -52,9 +52,8 @@ record DwarfArgs(Type.Struct struct, Map<String, String> unsupported, List<Strin
                     if (b.encoding() != DwarfType.ATE_FLOAT && gp <= 4) gp += 2;
                     else stack = (stack + 1) / 2 * 2 + 2;
                 }
-                case DwarfType.Base b -> at = gp < 6 ? 8 * gp++ : REGISTER_AREA + 8 * stack++;
-                case DwarfType.Enum e -> at = gp < 6 ? 8 * gp++ : REGISTER_AREA + 8 * stack++;
-                case DwarfType.Pointer ptr -> at = gp < 6 ? 8 * gp++ : REGISTER_AREA + 8 * stack++;
+                // INTEGER class: the next integer register, else the next stack word. (null: void, as in a K&R declaration.)
+                case DwarfType.Base _, DwarfType.Enum _, DwarfType.Pointer _ -> at = gp < 6 ? 8 * gp++ : REGISTER_AREA + 8 * stack++;
                 case null -> at = gp < 6 ? 8 * gp++ : REGISTER_AREA + 8 * stack++;
                 default -> lost = true; // structs and unions by value: their classification is beyond this
             }

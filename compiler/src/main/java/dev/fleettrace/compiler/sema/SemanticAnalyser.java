@@ -158,7 +158,7 @@ public final class SemanticAnalyser {
             Ctx ctx = new Ctx(ts, new LinkedHashMap<>(), ts.isEmpty() ? Kind.TRACEPOINT : kindOf(ts.getFirst()));
             p.predicate().ifPresent(pred -> {
                 Type t = expr(pred, ctx);
-                if (t != null && !(t instanceof Type.Int)) error(predicateSpan(pred), "Invalid type for predicate: " + kindName(t));
+                if (t != null && !(t instanceof Type.Int)) error(p.predicateSpan(), "Invalid type for predicate: " + kindName(t));
             });
             block(p.body(), ctx, 0);
             infos.add(new TypedProgram.ProbeInfo(p, ts, ctx.vars()));
@@ -678,25 +678,12 @@ public final class SemanticAnalyser {
             }
             if (compare) return Type.Int.INT64;
         }
-        error(operatorSpan(b), "The " + b.op().symbol + " operator can not be used on expressions of types " + l + ", " + r);
+        error(b.opSpan(), "The " + b.op().symbol + " operator can not be used on expressions of types " + l + ", " + r);
         return null;
     }
 
     private static String pointeeName(Type.Pointer p) {
         return p.pointee().toString();
-    }
-
-    /**
-     * bpftrace's location of a binary operator: its symbol, from where the last whitespace before it
-     * ended (its lexer moves a location's start only on whitespace: {@code a-1} puts {@code -} at {@code a-}).
-     */
-    private Span operatorSpan(Expr.Binary b) {
-        String text = source.text();
-        int at = text.indexOf(b.op().symbol, b.left().span().end());
-        if (at < 0 || at >= b.right().span().start()) return b.span();
-        int begin = at;
-        while (begin > 0 && !Character.isWhitespace(text.charAt(begin - 1))) begin--;
-        return new Span(begin, at + b.op().symbol.length());
     }
 
     /** bpftrace's x86-64 register names for {@code reg()}, in {@code struct pt_regs} order (8 bytes each). */
@@ -715,17 +702,10 @@ public final class SemanticAnalyser {
             if (t != null) error(c.span(), "reg() expects a string literal (" + kindName(t) + " provided)");
             return null;
         }
-        String where = switch (ctx.kind()) {
-            case BEGIN -> "BEGIN";
-            case END -> "END";
-            case TRACEPOINT -> "tracepoint";
-            case INTERVAL -> "interval";
-            case KFUNC -> "kfunc";
-            case KRETFUNC -> "kretfunc";
-            case RAWTRACEPOINT -> "rawtracepoint";
-            default -> null;
-        };
-        if (where != null) {
+        // Contexts without saved registers; END and interval blocks run on the coordinator.
+        if (ctx.kind() == Kind.BEGIN || ctx.kind() == Kind.END || ctx.kind() == Kind.TRACEPOINT || ctx.kind() == Kind.INTERVAL
+                || ctx.kind() == Kind.KFUNC || ctx.kind() == Kind.KRETFUNC || ctx.kind() == Kind.RAWTRACEPOINT) {
+            String where = ctx.targets().isEmpty() ? "tracepoint" : ContextTypes.typeName(ctx.targets().getFirst());
             error(c.span(), "reg can not be used with \"" + where + "\" probes");
             return null;
         }
@@ -734,14 +714,6 @@ public final class SemanticAnalyser {
             return null;
         }
         return Type.Int.UINT64;
-    }
-
-    /** A predicate as bpftrace locates it: from its opening slash to its closing one. */
-    private Span predicateSpan(Expr pred) {
-        String text = source.text();
-        int open = text.lastIndexOf('/', pred.span().start());
-        int close = text.indexOf('/', pred.span().end());
-        return open < 0 || close < 0 ? pred.span() : new Span(open, close + 1);
     }
 
     /** bpftrace's name of a value's kind in messages ({@code (pointer provided)}, {@code Invalid condition in if(): string}). */
@@ -933,9 +905,6 @@ public final class SemanticAnalyser {
 
     private Type call(Expr.Call c, Ctx ctx) {
         List<Expr> args = c.args();
-        // The name token's location: from where the call's location begins to the end of the name.
-        int nameAt = source.text().indexOf(c.name(), c.span().start());
-        Span nameSpan = new Span(c.span().start(), nameAt < 0 ? c.span().start() + c.name().length() : nameAt + c.name().length());
         switch (c.name()) {
             case "count", "sum", "avg", "min", "max", "stats", "hist", "lhist" -> {
                 error(c.span(), c.name() + "() should be directly assigned to a map");
@@ -1109,7 +1078,7 @@ public final class SemanticAnalyser {
                 return null;
             }
             default -> {
-                error(nameSpan, "Unknown function: " + c.name());
+                error(c.nameSpan(), "Unknown function: " + c.name());
                 return null;
             }
         }

@@ -109,7 +109,7 @@ public record JsonPrinter() implements Printer {
         for (int i = 0; i < kinds.size(); i++) {
             if (i > 0) out.write(',');
             switch (r.key().get(i)) {
-                case Long l -> out.writeBytes((kinds.get(i) == FieldKind.POINTER ? "0x" + Long.toHexString(l) : Long.toString(l)).getBytes(StandardCharsets.US_ASCII));
+                case Long l -> out.writeBytes(Scalars.keyPart(kinds.get(i), l).getBytes(StandardCharsets.US_ASCII));
                 case byte[] b -> out.writeBytes(b);
                 default -> throw new IllegalStateException("key part " + r.key().get(i));
             }

@@ -20,4 +20,9 @@ final class Scalars {
         };
         return signed ? Long.toString(v / div) : Long.toUnsignedString(Long.divideUnsigned(v, div));
     }
+
+    /** An integer key part as 0.17 prints it, in text and JSON alike: signed 64-bit, a pointer as {@code 0x} and hex. */
+    static String keyPart(FieldKind kind, long v) {
+        return kind == FieldKind.POINTER ? "0x" + Long.toHexString(v) : Long.toString(v);
+    }
 }

@@ -96,10 +96,8 @@ public record TextPrinter() implements Printer {
         StringBuilder sb = new StringBuilder(map.name()).append('[');
         for (int i = 0; i < kinds.size(); i++) {
             if (i > 0) sb.append(", ");
-            boolean pointer = kinds.get(i) == FieldKind.POINTER;
             sb.append(switch (r.key().get(i)) {
-                case Long l when pointer -> "0x" + Long.toHexString(l);
-                case Long l -> Long.toString(l);
+                case Long l -> Scalars.keyPart(kinds.get(i), l);
                 case byte[] b -> new String(b, StandardCharsets.ISO_8859_1);
                 default -> throw new IllegalStateException("key part " + r.key().get(i));
             });

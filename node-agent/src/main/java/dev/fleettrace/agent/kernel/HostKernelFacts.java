@@ -186,8 +186,7 @@ public final class HostKernelFacts implements KernelFacts {
 
     /** Has DWARF of its own: a {@code .debug_info} with bytes (a stripped file keeps none, a debug file keeps no code). */
     private static boolean hasDwarf(ElfFile elf) {
-        return elf.sections().stream()
-                .anyMatch(s -> (s.name().equals(".debug_info") || s.name().equals(".zdebug_info")) && s.type() != 8 /* SHT_NOBITS */ && s.size() > 0);
+        return elf.hasBytes(".debug_info");
     }
 
     private static long crc32(Path p) {

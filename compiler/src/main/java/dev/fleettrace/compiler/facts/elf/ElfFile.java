@@ -92,6 +92,17 @@ public final class ElfFile {
     }
 
     /**
+     * Whether section {@code name}, or for a {@code .debug_*} name its legacy {@code .zdebug_*} form, has
+     * bytes in the file: a stripped binary and a separate debug file keep the other's sections as
+     * {@code SHT_NOBITS} headers only.
+     */
+    public boolean hasBytes(String name) {
+        java.util.function.Predicate<Section> stored = s -> s.type() != SHT_NOBITS && s.size() > 0;
+        return section(name).filter(stored).isPresent()
+                || name.startsWith(".debug_") && section(".zdebug_" + name.substring(".debug_".length())).filter(stored).isPresent();
+    }
+
+    /**
      * The contents of section {@code name}, little-endian, inflated when compressed ({@code SHF_COMPRESSED}
      * with zlib, or for a {@code .debug_*} name a legacy {@code .zdebug_*} section). Empty when there is
      * no such section, it has no bytes in the file ({@code SHT_NOBITS}, as in a stripped debug file), or
